@@ -1,0 +1,33 @@
+{#- One row per monitor × segment × scored event: the prediction, the first score and,
+    once it has arrived, the true label. Segment '*' is every event; each configured
+    segment column adds rows tagged '<column>=<value>'. -#}
+{%- set cfg = shiftwatch.sw_config() -%}
+{%- set branches = [] -%}
+{%- for m in cfg['monitors'] if m['predictions'] and m['labels'] and m['predictions']['label'] -%}
+  {%- set id = shiftwatch.sw_quote(m['id']) -%}
+  {%- set lab = m['labels'] -%}
+  {%- set segments = [("'*'", none)] -%}
+  {%- for s in m['segments'] -%}
+    {%- do segments.append((shiftwatch.sw_literal(s ~ '=') ~ " || coalesce(cast(f." ~ shiftwatch.sw_quote(s) ~ " as " ~ shiftwatch.sw_string() ~ "), 'null')", s)) -%}
+  {%- endfor -%}
+  {%- for segment_expr, _ in segments -%}
+    {%- set from_clause = shiftwatch.sw_source(m, 'predictions') ~ " left join " ~ shiftwatch.sw_relation(lab['relation'])
+        ~ " as l on l." ~ id ~ " = f." ~ id -%}
+    {%- do branches.append("select " ~ shiftwatch.sw_event_columns(m) ~ ", " ~ segment_expr ~ " as segment, "
+        ~ "cast(" ~ shiftwatch.sw_column_ref(m, 'predictions', m['predictions']['label']) ~ " as " ~ shiftwatch.sw_string() ~ ") as y_pred, "
+        ~ shiftwatch.sw_finite_or_null(shiftwatch.sw_column_ref(m, 'predictions', m['predictions']['scores'][0])) ~ " as score, "
+        ~ "cast(l." ~ shiftwatch.sw_quote(lab['column']) ~ " as " ~ shiftwatch.sw_string() ~ ") as y_true, "
+        ~ ("cast(l." ~ shiftwatch.sw_quote(lab['timestamp']) ~ " as " ~ shiftwatch.sw_timestamp() ~ ")" if lab['timestamp'] else "cast(null as " ~ shiftwatch.sw_timestamp() ~ ")")
+        ~ " as labeled_at from " ~ from_clause) -%}
+  {%- endfor -%}
+{%- endfor -%}
+{%- if branches -%}
+{{ branches | join('\nunion all\n') }}
+{%- else -%}
+select cast(null as {{ shiftwatch.sw_string() }}) as monitor, cast(null as {{ shiftwatch.sw_string() }}) as row_id,
+  cast(null as {{ shiftwatch.sw_timestamp() }}) as event_ts, cast(null as {{ shiftwatch.sw_timestamp() }}) as window_start,
+  cast(null as {{ shiftwatch.sw_timestamp() }}) as window_end, cast(null as {{ shiftwatch.sw_string() }}) as segment,
+  cast(null as {{ shiftwatch.sw_string() }}) as y_pred, cast(null as {{ shiftwatch.sw_double() }}) as score,
+  cast(null as {{ shiftwatch.sw_string() }}) as y_true, cast(null as {{ shiftwatch.sw_timestamp() }}) as labeled_at
+where 1 = 0
+{%- endif %}

@@ -1,0 +1,348 @@
+"""Drift checks over the materialised window artefacts.
+
+Reads only the bounded tables dbt built (ks_windows, histogram_windows, category_windows,
+sample_windows, performance_windows), runs the two-sample tests from python_checks.stats
+and returns the rows of ``drift_results``. Every primary test (KS, chi², MMD, accuracy)
+has a p-value; Benjamini–Hochberg runs once across all of them in a run. Effect-size rows
+(PSI, JS, Wasserstein) share the q-value of their column's primary test and add their own
+effect gate (docs/statistics.md, "Decision").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from python_checks import stats
+from python_checks.config import Config, Monitor
+from python_checks.warehouse import Warehouse
+
+KIND_BY_ROLE = {"feature": "covariate", "score": "prediction", "prediction": "prediction", "label": "label"}
+PRIMARY_TESTS = ("ks", "chi2", "mmd", "accuracy")
+MIN_LABELED = 100  # fewer labelled events than this in a window: the accuracy test is skipped
+
+DRIFT_SCHEMA = pa.schema([
+    ("run_id", pa.string()), ("monitor", pa.string()), ("window_start", pa.timestamp("us")),
+    ("window_end", pa.timestamp("us")), ("reference", pa.string()), ("column_name", pa.string()),
+    ("segment", pa.string()), ("test", pa.string()), ("statistic", pa.float64()), ("p_value", pa.float64()),
+    ("q_value", pa.float64()), ("effect", pa.float64()), ("threshold", pa.float64()), ("drifted", pa.bool_()),
+    ("shift_kind", pa.string()), ("n_reference", pa.int64()), ("n_current", pa.int64()),
+    ("skipped_reason", pa.string()), ("details", pa.string()), ("computed_at", pa.timestamp("us")),
+])
+
+
+@dataclass
+class TestRow:
+    monitor: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    column_name: str
+    test: str
+    shift_kind: str
+    segment: str = "*"
+    statistic: float | None = None
+    p_value: float | None = None
+    effect: float | None = None
+    threshold: float | None = None
+    n_reference: int | None = None
+    n_current: int | None = None
+    skipped_reason: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    q_value: float | None = None
+    drifted: bool = False
+
+    @property
+    def key(self) -> tuple:
+        return (self.monitor, self.window_start, self.column_name, self.segment)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.datetime
+    end: dt.datetime
+    is_reference: bool
+    schema_version: str | None
+
+
+def _finite(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def reference_label(monitor: Monitor, window: Window) -> str:
+    r = monitor.reference
+    base = f"[{r.start}, {r.end})" if r.kind == "range" else f"{r.kind} {r.windows}"
+    return f"{base} leave-one-out" if window.is_reference else base
+
+
+class DriftChecks:
+    """All drift tests of one monitor. ``skip_columns`` maps a window start to the columns
+    whose schema differs from the reference's there (schema_mismatch)."""
+
+    def __init__(self, warehouse: Warehouse, config: Config, monitor: Monitor,
+                 skip_columns: Mapping[dt.datetime, set[str]] | None = None):
+        self.wh = warehouse
+        self.config = config
+        self.monitor = monitor
+        self.skip = skip_columns or {}
+        self.schema = config.results_schema
+        self.windows = self._windows()
+
+    # -- reading artefacts ----------------------------------------------------------
+    def _read(self, table: str, where: str = "") -> pa.Table:
+        sql = f"select * from {self.wh.table(self.schema, table)} where monitor = ?" + (f" and {where}" if where else "")
+        return self.wh.arrow(sql, [self.monitor.name])
+
+    def _windows(self) -> dict[dt.datetime, Window]:
+        t = self._read("window_index").to_pylist()
+        return {r["window_start"]: Window(r["window_start"], r["window_end"], bool(r["is_reference"]),
+                                          r["schema_version"]) for r in t}
+
+    def _row(self, window_start: dt.datetime, column: str, test: str, kind: str, **kw: Any) -> TestRow:
+        w = self.windows[window_start]
+        row = TestRow(self.monitor.name, w.start, w.end, column, test, kind, **kw)
+        if column in self.skip.get(w.start, set()):
+            row.skipped_reason = "schema_mismatch"
+        return row
+
+    # -- tests ------------------------------------------------------------------------
+    def ks(self) -> list[TestRow]:
+        """KS from the exact full-window D computed in SQL; p from (D, n, m)."""
+        rows = []
+        threshold = self.monitor.thresholds.min_effect["ks"]
+        for r in self._read("ks_windows").to_pylist():
+            row = self._row(r["window_start"], r["column_name"], "ks", KIND_BY_ROLE[r["role"]],
+                            threshold=threshold, n_reference=r["n_reference"], n_current=r["n_current"])
+            d = _finite(r["statistic"])
+            if row.skipped_reason is None:
+                if not r["n_reference"]:
+                    row.skipped_reason = "empty_reference"
+                elif d is None:
+                    row.skipped_reason = "empty"
+                else:
+                    row.statistic = row.effect = d
+                    row.p_value = stats.ks_pvalue(d, int(r["n_current"]), int(r["n_reference"]))
+            rows.append(row)
+        return rows
+
+    def histogram_distances(self) -> list[TestRow]:
+        """PSI and JS distance on the reference-fixed bins of every numeric column."""
+        counts: dict[tuple, dict[int, int]] = defaultdict(dict)
+        roles: dict[str, str] = {}
+        for r in self._read("histogram_windows").to_pylist():
+            counts[(r["column_name"], r["window_start"])][r["bin"]] = r["n"]
+            roles[r["column_name"]] = r["role"]
+        return self._distances_from_counts(counts, roles, categorical=False)
+
+    def categorical(self) -> list[TestRow]:
+        """chi², PSI and JS per categorical column, predicted label and true label."""
+        counts: dict[tuple, dict[str, int]] = defaultdict(dict)
+        roles: dict[str, str] = {}
+        for r in self._read("category_windows").to_pylist():
+            counts[(r["column_name"], r["window_start"])][r["category"]] = r["n"]
+            roles[r["column_name"]] = r["role"]
+        return self._distances_from_counts(counts, roles, categorical=True)
+
+    def _distances_from_counts(self, counts: Mapping[tuple, Mapping[Any, int]], roles: Mapping[str, str],
+                               *, categorical: bool) -> list[TestRow]:
+        min_effect = self.monitor.thresholds.min_effect
+        reference_total: dict[str, dict[Any, int]] = defaultdict(lambda: defaultdict(int))
+        for (column, start), c in counts.items():
+            if self.windows[start].is_reference:
+                for k, n in c.items():
+                    reference_total[column][k] += n
+        rows = []
+        for (column, start), current in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            kind = KIND_BY_ROLE[roles[column]]
+            reference = dict(reference_total[column])
+            if self.windows[start].is_reference:  # leave-one-out
+                reference = {k: n - current.get(k, 0) for k, n in reference.items()}
+            n_ref, n_cur = sum(reference.values()), sum(current.values())
+            tests = (["chi2"] if categorical else []) + ["psi", "js"]
+            for test in tests:
+                row = self._row(start, column, test, kind, n_reference=n_ref, n_current=n_cur,
+                                threshold=min_effect.get(test))
+                if row.skipped_reason is None and (n_ref == 0 or n_cur == 0):
+                    row.skipped_reason = "empty_reference" if n_ref == 0 else "empty"
+                if row.skipped_reason is None and kind == "label" and n_cur < MIN_LABELED:
+                    row.skipped_reason = "too_few_labels"
+                if row.skipped_reason is None:
+                    if test == "chi2":
+                        result = stats.chi2_test(reference, current)
+                        row.statistic, row.p_value = _finite(result.statistic), _finite(result.pvalue)
+                        row.skipped_reason = result.skipped_reason
+                        row.threshold = None
+                        if result.unseen_categories:
+                            row.details = {"unseen_categories": list(result.unseen_categories),
+                                           "unseen_count": int(result.unseen_count)}
+                    else:
+                        distance = (stats.psi if test == "psi" else stats.js_distance)(reference, current)
+                        row.statistic = row.effect = _finite(distance.statistic)
+                        row.skipped_reason = distance.skipped_reason
+                rows.append(row)
+        # chi² carries no effect of its own: its effect is the column's JS distance.
+        js = {r.key: r.effect for r in rows if r.test == "js"}
+        for r in rows:
+            if r.test == "chi2":
+                r.effect, r.threshold = js.get(r.key), min_effect["js"]
+        return rows
+
+    def _samples(self) -> tuple[list[str], dict[dt.datetime, tuple[np.ndarray, np.ndarray]]]:
+        """Per window: (sample keys, rows × features matrix) of the deterministic sample."""
+        t = self._read("sample_windows", "role = 'feature'")
+        columns = list(self.monitor.numeric)
+        position = {c: i for i, c in enumerate(columns)}
+        data: dict[dt.datetime, dict[str, tuple[str, np.ndarray]]] = defaultdict(dict)
+        for start, row_id, key, column, value in zip(t["window_start"].to_pylist(), t["row_id"].to_pylist(),
+                                                     t["sample_key"].to_pylist(), t["column_name"].to_pylist(),
+                                                     t["value"].to_pylist()):
+            if row_id not in data[start]:
+                data[start][row_id] = (key, np.full(len(columns), np.nan))
+            data[start][row_id][1][position[column]] = np.nan if value is None else value
+        out = {}
+        for start, by_id in data.items():
+            # Order rows by their sample key, so results never depend on the engine's row order.
+            ordered = sorted(by_id.values(), key=lambda kv: kv[0])
+            keys = [k for k, _ in ordered]
+            out[start] = (keys, np.vstack([v for _, v in ordered]) if ordered else np.empty((0, len(columns))))
+        return columns, out
+
+    def multivariate(self) -> list[TestRow]:
+        """MMD over all numeric features (column '*'), and Wasserstein per feature, from the
+        bounded samples. The reference sample is the reference rows with the smallest
+        md5(id), at most reference_sample_size of them (leave-one-out for reference windows)."""
+        columns, samples = self._samples()
+        if not samples or not columns:
+            return []
+        ref_parts = [(k, m, start) for start, (keys, m) in samples.items() if self.windows[start].is_reference
+                     for k, m in zip(keys, m)]
+        rows: list[TestRow] = []
+        min_effect = self.monitor.thresholds.min_effect
+        for start in sorted(samples):
+            keys, current = samples[start]
+            pool = [(k, m) for k, m, s in ref_parts if s != start]
+            pool.sort(key=lambda km: km[0])
+            reference = np.vstack([m for _, m in pool[: self.config.reference_sample_size]]) if pool else np.empty((0, len(columns)))
+            skipped = self.skip.get(start, set())
+            keep = [i for i, c in enumerate(columns) if c not in skipped]
+            row = self._row(start, "*", "mmd", "covariate", threshold=min_effect["mmd"])
+            if reference.shape[0] == 0:
+                row.skipped_reason = "empty_reference"
+            else:
+                result = stats.mmd_test(reference[:, keep], current[:, keep], permutations=self.config.permutations,
+                                        seed=self.config.seed)
+                row.statistic = row.effect = _finite(result.statistic)
+                row.p_value = _finite(result.pvalue)
+                row.n_reference, row.n_current = result.n_reference, result.n_current
+                row.skipped_reason = result.skipped_reason
+                row.details = {"features": [columns[i] for i in keep], "bandwidth": _finite(result.bandwidth),
+                               "permutations": result.permutations, "pvalue_method": result.pvalue_method}
+            rows.append(row)
+            for i, column in enumerate(columns):
+                w = self._row(start, column, "wasserstein", "covariate", threshold=min_effect["wasserstein"])
+                ref_col, cur_col = reference[:, i], current[:, i]
+                ref_col, cur_col = ref_col[np.isfinite(ref_col)], cur_col[np.isfinite(cur_col)]
+                w.n_reference, w.n_current = int(ref_col.size), int(cur_col.size)
+                if w.skipped_reason is None:
+                    distance = stats.wasserstein_normalized(ref_col, cur_col)
+                    w.statistic = w.effect = _finite(distance.statistic)
+                    w.skipped_reason = distance.skipped_reason
+                rows.append(w)
+        return rows
+
+    def performance(self) -> list[TestRow]:
+        """Accuracy of each window and segment against the reference's (one-sided
+        two-proportion z-test for a drop; effect = the drop)."""
+        t = self._read("performance_windows", "metric = 'accuracy'").to_pylist()
+        threshold = self.monitor.thresholds.min_effect["accuracy"]
+        ref: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for r in t:
+            if self.windows[r["window_start"]].is_reference:
+                ref[r["segment"]][0] += r["n_correct"] or 0
+                ref[r["segment"]][1] += r["n_labeled"] or 0
+        rows = []
+        for r in sorted(t, key=lambda r: (r["segment"], r["window_start"])):
+            correct_ref, n_ref = ref[r["segment"]]
+            correct, n = r["n_correct"] or 0, r["n_labeled"] or 0
+            if self.windows[r["window_start"]].is_reference:
+                correct_ref, n_ref = correct_ref - correct, n_ref - n
+            row = self._row(r["window_start"], "accuracy", "accuracy", "concept", segment=r["segment"],
+                            threshold=threshold, n_reference=n_ref, n_current=n)
+            row.details = {"label_coverage": _finite(r["label_coverage"])}
+            if n < MIN_LABELED or n_ref < MIN_LABELED:
+                row.skipped_reason = "too_few_labels"
+            else:
+                row.statistic = correct / n
+                row.effect = correct_ref / n_ref - correct / n
+                test = stats.two_proportion_test(correct_ref, n_ref, correct, n)
+                row.p_value, row.skipped_reason = _finite(test.pvalue), test.skipped_reason
+                row.details["reference_accuracy"] = correct_ref / n_ref
+            rows.append(row)
+        return rows
+
+    def all(self) -> list[TestRow]:
+        return self.ks() + self.histogram_distances() + self.categorical() + self.multivariate() + self.performance()
+
+
+def decide(rows: list[TestRow], monitors: Mapping[str, Monitor]) -> None:
+    """Benjamini–Hochberg across the run's primary tests, then each row's effect gate."""
+    primary = [r for r in rows if r.test in PRIMARY_TESTS and r.p_value is not None and r.skipped_reason is None]
+    by_fdr = defaultdict(list)
+    for r in primary:
+        by_fdr[monitors[r.monitor].thresholds.fdr].append(r)
+    for fdr, group in by_fdr.items():
+        p = np.array([r.p_value for r in group], dtype=float)
+        q = stats.benjamini_hochberg(p) if fdr else p
+        for r, qv in zip(group, q):
+            r.q_value = float(qv)
+    q_of = {}
+    for r in primary:
+        q_of[(r.key, r.shift_kind)] = r.q_value
+    for r in rows:
+        if r.test not in PRIMARY_TESTS and r.skipped_reason is None:
+            r.q_value = q_of.get((r.key, r.shift_kind))
+    for r in rows:
+        alpha = monitors[r.monitor].thresholds.alpha
+        r.drifted = bool(r.skipped_reason is None and r.q_value is not None and r.q_value < alpha
+                         and r.effect is not None and r.threshold is not None and r.effect >= r.threshold)
+
+
+def to_table(rows: Iterable[TestRow], *, run_id: str, computed_at: dt.datetime,
+             reference_of: Callable[[TestRow], str]) -> pa.Table:
+    records = [{
+        "run_id": run_id, "monitor": r.monitor, "window_start": r.window_start, "window_end": r.window_end,
+        "reference": reference_of(r), "column_name": r.column_name, "segment": r.segment, "test": r.test,
+        "statistic": _finite(r.statistic), "p_value": _finite(r.p_value), "q_value": _finite(r.q_value),
+        "effect": _finite(r.effect), "threshold": r.threshold, "drifted": r.drifted, "shift_kind": r.shift_kind,
+        "n_reference": r.n_reference, "n_current": r.n_current, "skipped_reason": r.skipped_reason,
+        "details": json.dumps(r.details, sort_keys=True, default=str) if r.details else None,
+        "computed_at": computed_at,
+    } for r in rows]
+    return pa.Table.from_pylist(records, schema=DRIFT_SCHEMA)
+
+
+def run_drift_checks(warehouse: Warehouse, config: Config, *, run_id: str, computed_at: dt.datetime,
+                     skip_columns: Mapping[str, Mapping[dt.datetime, set[str]]] | None = None,
+                     progress: Callable[[str], None] | None = None) -> pa.Table:
+    """Run every drift test of every monitor and return the ``drift_results`` rows."""
+    rows: list[TestRow] = []
+    checks = {}
+    for monitor in config.monitors:
+        if progress:
+            progress(monitor.name)
+        checks[monitor.name] = DriftChecks(warehouse, config, monitor, (skip_columns or {}).get(monitor.name))
+        rows.extend(checks[monitor.name].all())
+    decide(rows, {m.name: m for m in config.monitors})
+    return to_table(rows, run_id=run_id, computed_at=computed_at,
+                    reference_of=lambda r: reference_label(checks[r.monitor].monitor,
+                                                           checks[r.monitor].windows[r.window_start]))

@@ -1,0 +1,230 @@
+"""One `shiftwatch run`: build the windows (dbt), validate the suites (GE), check the
+schema, run the drift tests, and publish every result of the run in one transaction.
+
+Steps run one after the other because dbt and GE cannot hold a DuckDB file at once.
+The CLI (python_checks.cli) parses options and calls the functions here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from python_checks import __version__
+from python_checks.checks import run_drift_checks
+from python_checks.config import Config, Monitor
+from python_checks.dbt_runner import run_dbt
+from python_checks.errors import ConfigError, WarehouseError
+from python_checks.warehouse import Warehouse, connect, load_target
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Context:
+    """Where a run happens: the project, the profile target and the config."""
+
+    project_dir: Path
+    profiles_dir: Path
+    target: str | None
+    config: Config
+    progress: Progress = field(default=lambda message: None)
+
+    def warehouse(self) -> Warehouse:
+        return connect(self.project_dir, self.profiles_dir, self.target)
+
+    @property
+    def target_type(self) -> str:
+        return load_target(self.profiles_dir, self.target).type
+
+    @property
+    def target_name(self) -> str:
+        return load_target(self.profiles_dir, self.target).name
+
+    def dbt(self, *command: str) -> list[tuple[str, str]]:
+        return run_dbt(list(command), project_dir=self.project_dir, profiles_dir=self.profiles_dir,
+                       target=self.target, dbt_vars=self.config.to_vars(),
+                       on_node=lambda node, status: self.progress(f"  dbt {node}: {status}"))
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    counts: dict[str, int]
+    alerts: list[dict[str, Any]]
+    quality_failures: list[dict[str, Any]]
+    schema_changes: list[dict[str, Any]]
+    results_schema: str
+    warehouse: str
+
+
+def check_relations(ctx: Context, wh: Warehouse) -> None:
+    """Every configured relation and column exists in the warehouse catalogue (exit 2 if not)."""
+    problems = []
+    catalog = getattr(wh, "catalog", None)
+    if catalog is not None and catalog == ctx.config.results_schema:
+        # DuckDB cannot bind views in a schema named like its catalog (the file's stem).
+        problems.append(f"config: results_schema: {ctx.config.results_schema!r} is also the name of the DuckDB file's "
+                        "catalogue; choose another schema name (default 'shiftwatch_results')")
+    for m in ctx.config.monitors:
+        live = {name for name, _ in wh.columns(m.relation)}
+        if not live:
+            problems.append(f"config: monitors[{m.name}].relation: relation {m.relation.dotted!r} not found in the warehouse")
+            continue
+        wanted = [("id", m.id), ("timestamp", m.timestamp), *[("features.numeric", c) for c in m.numeric],
+                  *[("features.categorical", c) for c in m.categorical], *[("segments", c) for c in m.segments]]
+        if m.schema_version_column:
+            wanted.append(("schema_version_column", m.schema_version_column))
+        for key, column in wanted:
+            if column not in live:
+                problems.append(f"config: monitors[{m.name}].{key}: column {column!r} not found in {m.relation.dotted}")
+        for key, spec, columns in (("predictions", m.predictions, lambda p: [*p.scores, *filter(None, [p.label, p.model_version])]),
+                                   ("labels", m.labels, lambda l: [l.column, *filter(None, [l.timestamp])])):
+            if spec is None:
+                continue
+            other = {name for name, _ in wh.columns(spec.relation)}
+            if not other:
+                problems.append(f"config: monitors[{m.name}].{key}.relation: relation {spec.relation.dotted!r} not found")
+                continue
+            for column in [m.id, *columns(spec)]:
+                if column not in other:
+                    problems.append(f"config: monitors[{m.name}].{key}: column {column!r} not found in {spec.relation.dotted}")
+    if problems:
+        raise ConfigError(problems)
+
+
+@contextlib.contextmanager
+def run_lock(ctx: Context, run_id: str) -> Iterator[None]:
+    """One run at a time per project and target: a lock file, waited on for at most
+    ``lock_timeout`` seconds, then exit 3 naming the run that holds it."""
+    lock_dir = ctx.project_dir / "target"
+    lock_dir.mkdir(exist_ok=True)
+    path = lock_dir / f"shiftwatch-{ctx.target_name}.lock"
+    with open(path, "a+") as handle:
+        deadline = time.monotonic() + ctx.config.lock_timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another run"
+                    raise WarehouseError(f"locked by run {holder} (waited {ctx.config.lock_timeout:g} s; see lock_timeout)") from None
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(run_id)
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def new_run_id(now: dt.datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def config_hash(config: Config) -> str:
+    return hashlib.sha256(json.dumps(config.to_vars(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+ALL_STEPS = ("dbt", "quality", "drift")
+
+
+def execute(ctx: Context, *, full_refresh: bool = False, steps: tuple[str, ...] = ALL_STEPS) -> RunResult:
+    """The whole pipeline (see the module docstring), or some of its steps: `validate`
+    is dbt + quality, `test-drift` is drift alone on windows already built."""
+    from python_checks import quality_step
+
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    run_id = new_run_id(started)
+    schema = ctx.config.results_schema
+    total = len(steps) + 1
+    step = iter(range(1, total + 1))
+    with run_lock(ctx, run_id):
+        with ctx.warehouse() as wh:
+            check_relations(ctx, wh)
+
+        if "dbt" in steps:
+            ctx.progress(f"[{next(step)}/{total}] dbt: building window models")
+            ctx.dbt("build", "--exclude", "test_type:data", *(["--full-refresh"] if full_refresh else []))
+
+        quality = quality_step.QualityOutcome.empty()
+        if "quality" in steps:
+            ctx.progress(f"[{next(step)}/{total}] great expectations: schema and quality")
+            quality = quality_step.run(ctx, run_id=run_id)
+        elif "drift" in steps:  # schema mismatches still decide which columns are skipped
+            quality = quality_step.schema_only(ctx, run_id=run_id)
+
+        drift = None
+        if "drift" in steps:
+            ctx.progress(f"[{next(step)}/{total}] python_checks: drift tests")
+            computed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            with ctx.warehouse() as wh:
+                drift = run_drift_checks(wh, ctx.config, run_id=run_id, computed_at=computed_at,
+                                         skip_columns=quality.skip_columns,
+                                         progress=lambda m: ctx.progress(f"  monitor {m}"))
+
+        ctx.progress(f"[{next(step)}/{total}] publishing results")
+        with ctx.warehouse() as wh:
+            finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            counts = {
+                "tests": drift.num_rows if drift is not None else 0,
+                "drifted": int(sum(drift["drifted"].to_pylist())) if drift is not None else 0,
+                "skipped": int(sum(1 for r in drift["skipped_reason"].to_pylist() if r)) if drift is not None else 0,
+                "quality_checks": quality.results.num_rows,
+                "quality_failures": int(sum(1 for s in quality.results["success"].to_pylist() if s is False)),
+                "schema_changes": quality.schema_changes.num_rows,
+            }
+            runs = pa.Table.from_pylist([{
+                "run_id": run_id, "started_at": started, "finished_at": finished, "status": "success",
+                "target": ctx.target_name, "counts": json.dumps(counts, sort_keys=True), "version": __version__,
+                "config_hash": config_hash(ctx.config), "message": "steps: " + ",".join(steps)}])
+            tables = {"quality_results": quality.results, "schema_changes": quality.schema_changes, "runs": runs}
+            if drift is not None:
+                tables["drift_results"] = drift
+            wh.write_rows(tables, schema)
+            alerts = read_alerts(wh, schema, history=True) if drift is not None else []
+    failures = [r for r in quality.results.to_pylist() if r["success"] is False]
+    return RunResult(run_id=run_id, status="success", started_at=started, finished_at=finished, counts=counts,
+                     alerts=alerts, quality_failures=failures, schema_changes=quality.schema_changes.to_pylist(),
+                     results_schema=schema, warehouse=describe_warehouse(ctx))
+
+
+def read_alerts(wh: Warehouse, schema: str, *, history: bool = False) -> list[dict[str, Any]]:
+    view = "alert_history" if history else "alerts"
+    return wh.arrow(f"select * from {wh.table(schema, view)} order by monitor, shift_kind, column_name, segment, first_seen").to_pylist()
+
+
+def describe_warehouse(ctx: Context) -> str:
+    target = load_target(ctx.profiles_dir, ctx.target)
+    if target.type == "duckdb":
+        path = Path(str(target.settings.get("path")))
+        return f"duckdb {path if path.is_absolute() else ctx.project_dir / path}"
+    return f"{target.type} {target.settings.get('host')}:{target.settings.get('port')}/{target.settings.get('dbname')}"
+
+
+def duckdb_path_default(project_dir: Path) -> None:
+    """dbt-duckdb resolves a relative path against the working directory; pin it to the project."""
+    os.environ.setdefault("SHIFTWATCH_DUCKDB_PATH", str(project_dir / "shiftwatch.duckdb"))
+
+
+def monitors_by_name(config: Config) -> dict[str, Monitor]:
+    return {m.name: m for m in config.monitors}

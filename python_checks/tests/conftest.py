@@ -1,0 +1,74 @@
+"""Shared fixtures: a real demo run through the real CLI, into a temporary DuckDB file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = Path(sys.executable).parent / "shiftwatch"
+DEMO_ROWS = int(os.environ.get("SHIFTWATCH_TEST_DEMO_ROWS", "600000"))
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+def project_config(**overrides) -> dict:
+    """The demo config from dbt_project.yml, with overrides."""
+    config = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]["shiftwatch"]
+    config.update(overrides)
+    return config
+
+
+def shiftwatch(*args: str, env: dict | None = None, timeout: float = 900) -> CliResult:
+    proc = subprocess.run([str(CLI), *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})}, cwd=ROOT)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@dataclass
+class DemoWorkspace:
+    dir: Path
+    config: Path
+    duckdb: Path
+    env: dict
+    demo: CliResult
+
+    def run(self, *args: str) -> CliResult:
+        return shiftwatch(*args, "--config", str(self.config), env=self.env)
+
+    @property
+    def truth(self) -> dict:
+        return json.loads((self.dir / "demo_truth.json").read_text())
+
+    def connect(self):
+        import duckdb
+
+        return duckdb.connect(str(self.duckdb), read_only=True)
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory) -> DemoWorkspace:
+    """`shiftwatch demo` once per session, with suites and data in a temp dir."""
+    d = tmp_path_factory.mktemp("demo")
+    config = d / "shiftwatch.yml"
+    config.write_text(yaml.safe_dump({"shiftwatch": project_config(expectations_dir=str(d / "expectations"))}))
+    env = {"SHIFTWATCH_DUCKDB_PATH": str(d / "shiftwatch.duckdb")}
+    result = shiftwatch("demo", "--rows", str(DEMO_ROWS), "--config", str(config), "--format", "json", env=env)
+    assert result.code == 0, f"demo failed ({result.code}): {result.stderr[-3000:]}"
+    return DemoWorkspace(dir=d, config=config, duckdb=d / "shiftwatch.duckdb", env=env, demo=result)
