@@ -97,6 +97,7 @@ class DriftChecks:
         self.skip = skip_columns or {}
         self.schema = config.results_schema
         self.windows = self._windows()
+        self._order = sorted(self.windows)
 
     # -- reading artefacts ----------------------------------------------------------
     def _read(self, table: str, where: str = "") -> pa.Table:
@@ -107,6 +108,19 @@ class DriftChecks:
         t = self._read("window_index").to_pylist()
         return {r["window_start"]: Window(r["window_start"], r["window_end"], bool(r["is_reference"]),
                                           r["schema_version"]) for r in t}
+
+    def reference_windows(self, start: dt.datetime) -> list[dt.datetime]:
+        """The windows window ``start`` is compared with: every reference window but itself
+        (a fixed range, leave-one-out), the window k steps back (``previous: k``) or the k
+        windows before it (``rolling: k``)."""
+        ref = self.monitor.reference
+        if ref.kind == "range":
+            return [w for w, info in self.windows.items() if info.is_reference and w != start]
+        order = self._order
+        i = order.index(start)
+        if ref.kind == "previous":
+            return [order[i - ref.windows]] if i >= ref.windows else []
+        return order[max(0, i - ref.windows):i]
 
     def _row(self, window_start: dt.datetime, column: str, test: str, kind: str, **kw: Any) -> TestRow:
         w = self.windows[window_start]
@@ -156,17 +170,14 @@ class DriftChecks:
     def _distances_from_counts(self, counts: Mapping[tuple, Mapping[Any, int]], roles: Mapping[str, str],
                                *, categorical: bool) -> list[TestRow]:
         min_effect = self.monitor.thresholds.min_effect
-        reference_total: dict[str, dict[Any, int]] = defaultdict(lambda: defaultdict(int))
-        for (column, start), c in counts.items():
-            if self.windows[start].is_reference:
-                for k, n in c.items():
-                    reference_total[column][k] += n
         rows = []
         for (column, start), current in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             kind = KIND_BY_ROLE[roles[column]]
-            reference = dict(reference_total[column])
-            if self.windows[start].is_reference:  # leave-one-out
-                reference = {k: n - current.get(k, 0) for k, n in reference.items()}
+            reference: dict[Any, int] = defaultdict(int)
+            for w in self.reference_windows(start):
+                for k, n in counts.get((column, w), {}).items():
+                    reference[k] += n
+            reference = dict(reference)
             n_ref, n_cur = sum(reference.values()), sum(current.values())
             tests = (["chi2"] if categorical else []) + ["psi", "js"]
             for test in tests:
@@ -224,13 +235,12 @@ class DriftChecks:
         columns, samples = self._samples()
         if not samples or not columns:
             return []
-        ref_parts = [(k, m, start) for start, (keys, m) in samples.items() if self.windows[start].is_reference
-                     for k, m in zip(keys, m)]
         rows: list[TestRow] = []
         min_effect = self.monitor.thresholds.min_effect
         for start in sorted(samples):
             keys, current = samples[start]
-            pool = [(k, m) for k, m, s in ref_parts if s != start]
+            pool = [(k, m) for w in self.reference_windows(start) if w in samples
+                    for k, m in zip(*samples[w])]
             pool.sort(key=lambda km: km[0])
             reference = np.vstack([m for _, m in pool[: self.config.reference_sample_size]]) if pool else np.empty((0, len(columns)))
             skipped = self.skip.get(start, set())
@@ -265,17 +275,13 @@ class DriftChecks:
         two-proportion z-test for a drop; effect = the drop)."""
         t = self._read("performance_windows", "metric = 'accuracy'").to_pylist()
         threshold = self.monitor.thresholds.min_effect["accuracy"]
-        ref: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for r in t:
-            if self.windows[r["window_start"]].is_reference:
-                ref[r["segment"]][0] += r["n_correct"] or 0
-                ref[r["segment"]][1] += r["n_labeled"] or 0
+        by_window = {(r["segment"], r["window_start"]): r for r in t}
         rows = []
         for r in sorted(t, key=lambda r: (r["segment"], r["window_start"])):
-            correct_ref, n_ref = ref[r["segment"]]
+            reference = [by_window.get((r["segment"], w)) for w in self.reference_windows(r["window_start"])]
+            correct_ref = sum((x["n_correct"] or 0) for x in reference if x)
+            n_ref = sum((x["n_labeled"] or 0) for x in reference if x)
             correct, n = r["n_correct"] or 0, r["n_labeled"] or 0
-            if self.windows[r["window_start"]].is_reference:
-                correct_ref, n_ref = correct_ref - correct, n_ref - n
             row = self._row(r["window_start"], "accuracy", "accuracy", "concept", segment=r["segment"],
                             threshold=threshold, n_reference=n_ref, n_current=n)
             row.details = {"label_coverage": _finite(r["label_coverage"])}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 import time
 import traceback
@@ -97,6 +98,7 @@ def make_context(out: Output, project_dir: Path, profiles_dir: Path | None, targ
     project_dir = project_dir.resolve()
     duckdb_path_default(project_dir)
     config = load_config(config_file=config_file, project_dir=project_dir)
+    os.environ.setdefault("SHIFTWATCH_MEMORY_LIMIT", config.memory_limit)  # read by the dbt profile
     return Context(project_dir=project_dir, profiles_dir=(profiles_dir or project_dir / "profiles").resolve(),
                    target=target, config=config, progress=out.progress)
 

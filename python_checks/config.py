@@ -28,7 +28,7 @@ DEFAULT_MIN_EFFECT = {
     "psi": 0.2,  # the customary "significant shift" level of PSI
     "js": 0.1,  # Jensen-Shannon distance, base 2, in [0, 1]
     "wasserstein": 0.25,  # in reference standard deviations
-    "mmd": 0.02,  # unbiased MMD^2 on reference-standardised features
+    "mmd": 0.0004,  # unbiased MMD^2 (bandwidth 0.35 x median): about a 0.2 sd shift of one of ten features
     "accuracy": 0.05,  # absolute drop in accuracy against the reference
 }
 TOP_LEVEL_KEYS = {"results_schema", "expectations_dir", "monitors", "sample_size", "reference_sample_size",
@@ -116,7 +116,7 @@ class Config:
     results_schema: str
     expectations_dir: str
     monitors: tuple[Monitor, ...]
-    sample_size: int = 1000  # rows per window in the deterministic sample (MMD)
+    sample_size: int = 2000  # rows per window in the deterministic sample (MMD)
     reference_sample_size: int = 4000
     permutations: int = 500
     seed: int = 0
@@ -201,7 +201,7 @@ def parse_config(document: Any) -> Config:
     if not isinstance(expectations_dir, str) or not expectations_dir:
         problems.add("expectations_dir", f"expected a directory path, got {expectations_dir!r}")
     sizes = {}
-    for key, default in (("sample_size", 1000), ("reference_sample_size", 4000), ("permutations", 500), ("seed", 0)):
+    for key, default in (("sample_size", 2000), ("reference_sample_size", 4000), ("permutations", 500), ("seed", 0)):
         value = document.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < (0 if key == "seed" else 10):
             problems.add(key, f"expected an integer >= {0 if key == 'seed' else 10}, got {value!r}")

@@ -18,7 +18,7 @@ def run_dbt(command: Sequence[str], *, project_dir: Path, profiles_dir: Path, ta
     from dbt.cli.main import dbtRunner
 
     args = [*command, "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir),
-            "--vars", json.dumps(dbt_vars), "--quiet", "--no-use-colors",
+            "--vars", json.dumps(dbt_vars), "--log-level", "none", "--log-level-file", "debug", "--no-use-colors",
             "--log-path", str(project_dir / "logs"), "--target-path", str(project_dir / "target")]
     if target:
         args += ["--target", target]
@@ -41,5 +41,8 @@ def run_dbt(command: Sequence[str], *, project_dir: Path, profiles_dir: Path, ta
 
 
 def _first_line(run_result: Any) -> str:
-    message = (getattr(run_result, "message", None) or "").strip()
-    return f"{run_result.node.name}: {message.splitlines()[0] if message else run_result.status}"
+    """The database's own error line ("Parser Error: ..."), not dbt's "Runtime Error in model" header."""
+    lines = [line.strip() for line in (getattr(run_result, "message", None) or "").strip().splitlines() if line.strip()]
+    detail = next((line for line in lines if not line.startswith(("Runtime Error in", "Database Error in", "Compilation Error in"))),
+                  lines[0] if lines else str(run_result.status))
+    return f"{run_result.node.name}: {detail}"

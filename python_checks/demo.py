@@ -224,6 +224,9 @@ def truth() -> dict:
         alerts.append({"column_name": "repaid", "window_start": window(day), "shift_kind": "label", "segment": "*"})
         for column in ("y_pred_proba", "y_pred"):  # a prior shift moves P(y_pred) too
             alerts.append({"column_name": column, "window_start": window(day), "shift_kind": "prediction", "segment": "*"})
+        # ... and P(x) jointly, along the model's signal (MMD^2 ~ 0.0008, twice the gate),
+        # while no single feature moves past the KS gate (D <= 0.08).
+        alerts.append({"column_name": "*", "window_start": window(day), "shift_kind": "covariate", "segment": "*"})
     for day in CONCEPT:
         for segment in ("*", "region=south"):
             alerts.append({"column_name": "accuracy", "window_start": window(day), "shift_kind": "concept", "segment": segment})

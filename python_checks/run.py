@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from python_checks import __version__
 from python_checks.checks import run_drift_checks
-from python_checks.config import Config, Monitor
+from python_checks.config import Config, Monitor, Relation
 from python_checks.dbt_runner import run_dbt
 from python_checks.errors import ConfigError, WarehouseError
 from python_checks.warehouse import Warehouse, connect, load_target
@@ -110,11 +110,17 @@ def check_relations(ctx: Context, wh: Warehouse) -> None:
 
 @contextlib.contextmanager
 def run_lock(ctx: Context, run_id: str) -> Iterator[None]:
-    """One run at a time per project and target: a lock file, waited on for at most
-    ``lock_timeout`` seconds, then exit 3 naming the run that holds it."""
-    lock_dir = ctx.project_dir / "target"
-    lock_dir.mkdir(exist_ok=True)
-    path = lock_dir / f"shiftwatch-{ctx.target_name}.lock"
+    """One run at a time per warehouse, waited on for at most ``lock_timeout`` seconds, then
+    exit 3 naming the run that holds it. DuckDB: a lock file beside the database file.
+    PostgreSQL: a session advisory lock, so runs on different machines exclude each other."""
+    target = load_target(ctx.profiles_dir, ctx.target)
+    if target.type == "postgres":
+        with _postgres_lock(ctx, run_id):
+            yield
+        return
+    path = Path(str(target.settings.get("path")))
+    path = (path if path.is_absolute() else ctx.project_dir / path).with_name(path.name + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
         deadline = time.monotonic() + ctx.config.lock_timeout
         while True:
@@ -137,6 +143,26 @@ def run_lock(ctx: Context, run_id: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def _postgres_lock(ctx: Context, run_id: str) -> Iterator[None]:
+    key = int(hashlib.sha256(f"shiftwatch:{ctx.config.results_schema}".encode()).hexdigest()[:15], 16)
+    with ctx.warehouse() as wh:
+        deadline = time.monotonic() + ctx.config.lock_timeout
+        while not wh.arrow("select pg_try_advisory_lock(?) as ok", [key])["ok"][0].as_py():
+            if time.monotonic() >= deadline:
+                holder = "another run"
+                if wh.columns(Relation(ctx.config.results_schema, "runs")):
+                    running = wh.arrow(f"select run_id from {wh.table(ctx.config.results_schema, 'runs')} "
+                                       "where status = 'running' order by started_at desc limit 1")["run_id"].to_pylist()
+                    holder = running[0] if running else holder
+                raise WarehouseError(f"locked by run {holder} (waited {ctx.config.lock_timeout:g} s; see lock_timeout)")
+            time.sleep(0.5)
+        try:
+            yield
+        finally:
+            wh.execute("select pg_advisory_unlock(?)", [key])
+
+
 def new_run_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
@@ -151,66 +177,132 @@ ALL_STEPS = ("dbt", "quality", "drift")
 def execute(ctx: Context, *, full_refresh: bool = False, steps: tuple[str, ...] = ALL_STEPS) -> RunResult:
     """The whole pipeline (see the module docstring), or some of its steps: `validate`
     is dbt + quality, `test-drift` is drift alone on windows already built."""
-    from python_checks import quality_step
-
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     run_id = new_run_id(started)
-    schema = ctx.config.results_schema
-    total = len(steps) + 1
-    step = iter(range(1, total + 1))
     with run_lock(ctx, run_id):
         with ctx.warehouse() as wh:
             check_relations(ctx, wh)
+        try:
+            return _execute_locked(ctx, run_id=run_id, started=started, full_refresh=full_refresh, steps=steps)
+        except BaseException as exc:
+            record_failure(ctx, run_id, started, exc)
+            raise
 
-        if "dbt" in steps:
-            ctx.progress(f"[{next(step)}/{total}] dbt: building window models")
-            ctx.dbt("build", "--exclude", "test_type:data", *(["--full-refresh"] if full_refresh else []))
 
-        quality = quality_step.QualityOutcome.empty()
-        if "quality" in steps:
-            ctx.progress(f"[{next(step)}/{total}] great expectations: schema and quality")
-            quality = quality_step.run(ctx, run_id=run_id)
-        elif "drift" in steps:  # schema mismatches still decide which columns are skipped
-            quality = quality_step.schema_only(ctx, run_id=run_id)
+def _execute_locked(ctx: Context, *, run_id: str, started: dt.datetime, full_refresh: bool,
+                    steps: tuple[str, ...]) -> RunResult:
+    from python_checks import quality_step
 
-        drift = None
-        if "drift" in steps:
-            ctx.progress(f"[{next(step)}/{total}] python_checks: drift tests")
-            computed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            with ctx.warehouse() as wh:
-                drift = run_drift_checks(wh, ctx.config, run_id=run_id, computed_at=computed_at,
-                                         skip_columns=quality.skip_columns,
-                                         progress=lambda m: ctx.progress(f"  monitor {m}"))
+    schema = ctx.config.results_schema
+    total = len(steps) + 1
+    step = iter(range(1, total + 1))
+    # The runs table exists once dbt has built the project (on-run-start creates it).
+    marked = mark_started(ctx, run_id, started, steps)
 
-        ctx.progress(f"[{next(step)}/{total}] publishing results")
+    if "dbt" in steps:
+        ctx.progress(f"[{next(step)}/{total}] dbt: building window models")
+        ctx.dbt("build", "--exclude", "test_type:data", *(["--full-refresh"] if full_refresh else []))
+        if not marked:
+            mark_started(ctx, run_id, started, steps)
+
+    quality = quality_step.QualityOutcome.empty()
+    if "quality" in steps:
+        ctx.progress(f"[{next(step)}/{total}] great expectations: schema and quality")
+        quality = quality_step.run(ctx, run_id=run_id)
+    elif "drift" in steps:  # schema mismatches still decide which columns are skipped
+        quality = quality_step.schema_only(ctx, run_id=run_id)
+
+    drift = None
+    if "drift" in steps:
+        ctx.progress(f"[{next(step)}/{total}] python_checks: drift tests")
+        computed_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         with ctx.warehouse() as wh:
-            finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            counts = {
-                "tests": drift.num_rows if drift is not None else 0,
-                "drifted": int(sum(drift["drifted"].to_pylist())) if drift is not None else 0,
-                "skipped": int(sum(1 for r in drift["skipped_reason"].to_pylist() if r)) if drift is not None else 0,
-                "quality_checks": quality.results.num_rows,
-                "quality_failures": int(sum(1 for s in quality.results["success"].to_pylist() if s is False)),
-                "schema_changes": quality.schema_changes.num_rows,
-            }
-            runs = pa.Table.from_pylist([{
-                "run_id": run_id, "started_at": started, "finished_at": finished, "status": "success",
-                "target": ctx.target_name, "counts": json.dumps(counts, sort_keys=True), "version": __version__,
-                "config_hash": config_hash(ctx.config), "message": "steps: " + ",".join(steps)}])
-            tables = {"quality_results": quality.results, "schema_changes": quality.schema_changes, "runs": runs}
-            if drift is not None:
-                tables["drift_results"] = drift
-            wh.write_rows(tables, schema)
-            alerts = read_alerts(wh, schema, history=True) if drift is not None else []
+            drift = run_drift_checks(wh, ctx.config, run_id=run_id, computed_at=computed_at,
+                                     skip_columns=quality.skip_columns,
+                                     progress=lambda m: ctx.progress(f"  monitor {m}"))
+
+    ctx.progress(f"[{next(step)}/{total}] publishing results")
+    with ctx.warehouse() as wh:
+        finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        counts = {
+            "tests": drift.num_rows if drift is not None else 0,
+            "drifted": int(sum(drift["drifted"].to_pylist())) if drift is not None else 0,
+            "skipped": int(sum(1 for r in drift["skipped_reason"].to_pylist() if r)) if drift is not None else 0,
+            "quality_checks": quality.results.num_rows,
+            "quality_failures": int(sum(1 for s in quality.results["success"].to_pylist() if s is False)),
+            "schema_changes": quality.schema_changes.num_rows,
+        }
+        runs = _runs_row(ctx, run_id, started, "success", "steps: " + ",".join(steps), finished)
+        runs = runs.set_column(runs.schema.get_field_index("counts"), "counts",
+                               pa.array([json.dumps(counts, sort_keys=True)], pa.string()))
+        tables = {"quality_results": quality.results, "schema_changes": quality.schema_changes, "runs": runs}
+        if drift is not None:
+            tables["drift_results"] = drift
+        # The final runs row replaces the 'running' one in the same transaction as the results.
+        wh.write_rows(tables, schema, delete={"runs": ("run_id = ?", [run_id])})
+        alerts = read_run_alerts(wh, schema) if drift is not None else []
     failures = [r for r in quality.results.to_pylist() if r["success"] is False]
     return RunResult(run_id=run_id, status="success", started_at=started, finished_at=finished, counts=counts,
                      alerts=alerts, quality_failures=failures, schema_changes=quality.schema_changes.to_pylist(),
                      results_schema=schema, warehouse=describe_warehouse(ctx))
 
 
+RUNS_SCHEMA = pa.schema([("run_id", pa.string()), ("started_at", pa.timestamp("us")), ("finished_at", pa.timestamp("us")),
+                         ("status", pa.string()), ("target", pa.string()), ("counts", pa.string()),
+                         ("version", pa.string()), ("config_hash", pa.string()), ("message", pa.string())])
+
+
+def _runs_row(ctx: Context, run_id: str, started: dt.datetime, status: str, message: str | None,
+              finished: dt.datetime | None = None) -> pa.Table:
+    return pa.Table.from_pylist([{
+        "run_id": run_id, "started_at": started, "finished_at": finished, "status": status,
+        "target": ctx.target_name, "counts": None, "version": __version__, "config_hash": config_hash(ctx.config),
+        "message": message}], schema=RUNS_SCHEMA)
+
+
+def mark_started(ctx: Context, run_id: str, started: dt.datetime, steps: tuple[str, ...]) -> bool:
+    """Record the run as 'running' (committed at once); False if there is no runs table yet.
+    A 'running' row left by an earlier run means that run died without ending (we hold the
+    lock, so it is not running): it is marked 'killed'."""
+    with ctx.warehouse() as wh:
+        if not wh.columns(Relation(ctx.config.results_schema, "runs")):
+            return False
+        runs = wh.table(ctx.config.results_schema, "runs")
+        wh.execute(f"update {runs} set status = 'killed', message = 'ended without recording an outcome "
+                   f"(killed or crashed); found by run {run_id}' where status = 'running'")
+        wh.write_rows({"runs": _runs_row(ctx, run_id, started, "running", "steps: " + ",".join(steps))},
+                      ctx.config.results_schema)
+    return True
+
+
+def record_failure(ctx: Context, run_id: str, started: dt.datetime, exc: BaseException) -> None:
+    """Best effort: the run's row says it failed, and why. Results are never half written
+    (they go in one transaction), so nothing else needs undoing."""
+    message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"[:500]
+    try:
+        with ctx.warehouse() as wh:
+            finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            wh.write_rows({"runs": _runs_row(ctx, run_id, started, status, message, finished)},
+                          ctx.config.results_schema, delete={"runs": ("run_id = ?", [run_id])})
+    except Exception:  # the warehouse itself may be what failed; the CLI reports the original error
+        pass
+
+
 def read_alerts(wh: Warehouse, schema: str, *, history: bool = False) -> list[dict[str, Any]]:
     view = "alert_history" if history else "alerts"
     return wh.arrow(f"select * from {wh.table(schema, view)} order by monitor, shift_kind, column_name, segment, first_seen").to_pylist()
+
+
+def read_run_alerts(wh: Warehouse, schema: str) -> list[dict[str, Any]]:
+    """The alerts a run answers for: those still open, and those in windows this build
+    computed (so a nightly run does not fail again on an episode that closed long ago)."""
+    history, changes = wh.table(schema, "alert_history"), wh.table(schema, "window_changes")
+    return wh.arrow(
+        f"select a.* from {history} as a where a.status = 'open' or exists ("
+        f"select 1 from {changes} as c where c.monitor = a.monitor and c.window_start >= a.first_seen "
+        "and c.window_start <= a.last_seen) order by a.monitor, a.shift_kind, a.column_name, a.segment, a.first_seen"
+    ).to_pylist()
 
 
 def describe_warehouse(ctx: Context) -> str:

@@ -131,6 +131,9 @@ class DuckDBWarehouse(Warehouse):
         # The catalogue is named after the file; qualify every table with it, so that a
         # schema of the same name (shiftwatch.duckdb holding schema shiftwatch) is never ambiguous.
         self.catalog = self.con.execute("select current_database()").fetchall()[0][0]
+        memory = str((target.settings.get("settings") or {}).get("memory_limit") or "")
+        if re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory):  # validated: never raw config in SQL
+            self.con.execute(f"set memory_limit = '{memory}'")
 
     def table(self, schema: str | None, name: str) -> str:
         return f"{self.quote(self.catalog)}.{self.quote(schema or 'main')}.{self.quote(name)}"

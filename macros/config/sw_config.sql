@@ -12,8 +12,8 @@
   {%- endfor -%}
   {{ return({
       'results_schema': raw.get('results_schema', 'shiftwatch_results'),
-      'sample_size': raw.get('sample_size', 1000) | int,
-      'reference_sample_size': raw.get('reference_sample_size', 2000) | int,
+      'sample_size': raw.get('sample_size', 2000) | int,
+      'reference_sample_size': raw.get('reference_sample_size', 4000) | int,
       'monitors': monitors}) }}
 {% endmacro %}
 

@@ -31,3 +31,5 @@ select cast(null as {{ shiftwatch.sw_string() }}) as monitor, cast(null as {{ sh
   cast(null as {{ shiftwatch.sw_string() }}) as y_true, cast(null as {{ shiftwatch.sw_timestamp() }}) as labeled_at
 where 1 = 0
 {%- endif %}
+
+-- depends_on: {{ ref('stg_row_windows') }}

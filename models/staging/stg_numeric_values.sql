@@ -27,3 +27,5 @@ select cast(null as {{ shiftwatch.sw_string() }}) as monitor, cast(null as {{ sh
   cast(null as {{ shiftwatch.sw_string() }}) as column_name, cast(null as {{ shiftwatch.sw_double() }}) as value
 where 1 = 0
 {%- endif %}
+
+-- depends_on: {{ ref('stg_row_windows') }}

@@ -38,3 +38,5 @@ select
   count(distinct schema_version) as n_schema_versions
 from events
 group by monitor, window_start, window_end
+
+-- depends_on: {{ ref('stg_row_windows') }}

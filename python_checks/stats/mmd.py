@@ -51,9 +51,9 @@ __all__ = [
     "leave_one_feature_out",
 ]
 
-# Kernel rows are produced in blocks of about this many entries (8 bytes each),
-# so memory stays bounded when the pooled sample is large.
-_BLOCK_ENTRIES = 4_000_000
+# Kernel rows are produced in blocks of about this many entries (8 MB), which
+# keeps memory bounded for large samples and the element-wise passes in cache.
+_BLOCK_ENTRIES = 1_000_000
 # The full kernel matrix is kept across permutation batches up to this size
 # (128 MB), i.e. up to 4000 pooled rows.
 _CACHE_ENTRIES = 16_000_000
@@ -182,11 +182,18 @@ def _sq_norms(x: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", x, x)
 
 
-def _kernel(x: np.ndarray, y: np.ndarray, bandwidth: float) -> np.ndarray:
-    sq = _sq_norms(x)[:, None] + _sq_norms(y)[None, :] - 2.0 * (x @ y.T)
-    np.maximum(sq, 0.0, out=sq)
-    sq *= -1.0 / (2.0 * bandwidth * bandwidth)
-    return np.exp(sq, out=sq)
+def _kernel(
+    x: np.ndarray, y: np.ndarray, bandwidth: float, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Gaussian kernel matrix exp(−‖x_i − y_j‖² / (2σ²)), optionally written
+    into ``out`` (reusing memory avoids page-faulting a fresh N×N array)."""
+    scale = 1.0 / (2.0 * bandwidth * bandwidth)
+    k = np.dot(x, y.T, out=out)
+    k *= 2.0 * scale
+    k -= (scale * _sq_norms(x))[:, None]
+    k -= (scale * _sq_norms(y))[None, :]
+    np.minimum(k, 0.0, out=k)  # −‖·‖² ≤ 0; rounding can leave +1e-16
+    return np.exp(k, out=k)
 
 
 def mmd_unbiased(x: np.ndarray, y: np.ndarray, bandwidth: float) -> float:
@@ -223,15 +230,26 @@ def _mmd_from_forms(
 
 
 def _kernel_blocks(pooled: np.ndarray, bandwidth: float, whole: bool = False):
-    """Yield (start, stop, K[start:stop, :]) with an exact unit diagonal."""
+    """Yield (start, stop, K[start:stop, :]) with an exact unit diagonal.
+
+    K is built in row blocks of about ``_BLOCK_ENTRIES`` entries so that the
+    element-wise passes stay in cache. Blocks share one buffer (each is
+    overwritten by the next: consume it before advancing); with
+    ``whole=True`` the blocks are written into one N×N matrix, yielded once.
+    """
     total_rows = pooled.shape[0]
-    block = total_rows if whole else max(1, _BLOCK_ENTRIES // total_rows)
+    block = max(1, min(total_rows, _BLOCK_ENTRIES // total_rows))
+    buffer = np.empty((total_rows if whole else block, total_rows))
     for start in range(0, total_rows, block):
         stop = min(start + block, total_rows)
-        k_block = _kernel(pooled[start:stop], pooled, bandwidth)
+        target = buffer[start:stop] if whole else buffer[: stop - start]
+        k_block = _kernel(pooled[start:stop], pooled, bandwidth, out=target)
         # k(x, x) = 1 exactly; the expanded squared distance can leave ~1e-16.
         k_block[np.arange(stop - start), np.arange(start, stop)] = 1.0
-        yield start, stop, k_block
+        if not whole:
+            yield start, stop, k_block
+    if whole:
+        yield 0, total_rows, buffer
 
 
 def _mmd_pooled(pooled: np.ndarray, n: int, bandwidth: float) -> float:
@@ -254,21 +272,43 @@ def _permutation_labels(
     """(N × (B+1)) 0/1 matrix: column 0 marks rows [:n] (the observed split),
     columns 1..B are independent uniform relabellings with n ones each."""
     rng = np.random.default_rng(seed)
-    base = np.zeros(total_rows)
-    base[:n] = 1.0
-    labels = np.empty((total_rows, permutations + 1))
-    labels[:, 0] = base
-    labels[:, 1:] = rng.permuted(np.tile(base, (permutations, 1)), axis=1).T
+    # the n smallest of N i.i.d. uniform keys form a uniform random n-subset
+    keys = rng.random((permutations, total_rows))
+    chosen = np.argpartition(keys, n - 1, axis=1)[:, :n] if n < total_rows else None
+    labels = np.zeros((total_rows, permutations + 1))
+    labels[:n, 0] = 1.0
+    if chosen is None:
+        labels[:, 1:] = 1.0
+    else:
+        labels[chosen, np.arange(1, permutations + 1)[:, None]] = 1.0
     return labels
 
 
+class _PermutationKernel:
+    """The pooled kernel matrix as row blocks (with their row sums), kept in
+    memory when K has at most ``_CACHE_ENTRIES`` entries (so extra permutation
+    batches cost one GEMM each), otherwise recomputed per batch. Everything is
+    float64: float32 would halve the GEMM but moves a permutation count by one
+    in ~1-2% of tests, which would make stored p-values machine-dependent.
+    """
+
+    def __init__(self, pooled: np.ndarray, bandwidth: float):
+        self.pooled = pooled
+        self.bandwidth = bandwidth
+        self.cached = None
+        if pooled.shape[0] ** 2 <= _CACHE_ENTRIES:
+            self.cached = list(self._compute(whole=True))
+
+    def _compute(self, whole: bool = False):
+        for start, stop, k_block in _kernel_blocks(self.pooled, self.bandwidth, whole):
+            yield start, stop, k_block.sum(axis=1), k_block
+
+    def blocks(self):
+        return self.cached if self.cached is not None else self._compute()
+
+
 def _permutation_statistics(
-    pooled: np.ndarray,
-    n: int,
-    bandwidth: float,
-    permutations: int,
-    seed: int | list[int],
-    kernel: np.ndarray | None = None,
+    kernel: _PermutationKernel, n: int, permutations: int, seed: int | list[int]
 ) -> tuple[float, np.ndarray]:
     """Observed MMD²_u and B permuted values from one pass over the kernel.
 
@@ -276,18 +316,13 @@ def _permutation_statistics(
     seeded uniform relabellings; each row block of K is multiplied by all
     labels at once (K_block @ A), so there is no Python loop over permutations.
     """
-    total_rows = pooled.shape[0]
+    total_rows = kernel.pooled.shape[0]
     m = total_rows - n
     labels = _permutation_labels(total_rows, n, permutations, seed)
     quad = np.zeros(permutations + 1)
     lin = np.zeros(permutations + 1)
     total = 0.0
-    if kernel is not None:
-        blocks = [(0, total_rows, kernel)]
-    else:
-        blocks = _kernel_blocks(pooled, bandwidth)
-    for start, stop, k_block in blocks:
-        row_sums = k_block.sum(axis=1)
+    for start, stop, row_sums, k_block in kernel.blocks():
         total += float(row_sums.sum())
         lin += row_sums @ labels[start:stop]
         quad += np.einsum("ij,ij->j", labels[start:stop], k_block @ labels)
@@ -416,21 +451,15 @@ def mmd_test(
     if test_sigma is None:
         median = median_bandwidth(test_pooled, max_points=bandwidth_max_points, seed=seed)
         test_sigma = bandwidth_scale * median
-    kernel = None
-    if test_pooled.shape[0] ** 2 <= _CACHE_ENTRIES:
-        kernel = next(iter(_kernel_blocks(test_pooled, test_sigma, whole=True)))[2]
-    observed, null_values = _permutation_statistics(
-        test_pooled, n, test_sigma, permutations, seed, kernel
-    )
+    kernel = _PermutationKernel(test_pooled, test_sigma)
+    observed, null_values = _permutation_statistics(kernel, n, permutations, seed)
     exceed = int(np.count_nonzero(null_values >= observed))
     # Adaptive extension: only when nothing reached the observed value, draw
     # more batches (up to max_permutations). The reported count-based p stays
     # a valid permutation p-value, and the tail fit gets better moments.
     batch = 1
     while exceed == 0 and null_values.size + permutations <= max_permutations:
-        _, more = _permutation_statistics(
-            test_pooled, n, test_sigma, permutations, [seed, batch], kernel
-        )
+        _, more = _permutation_statistics(kernel, n, permutations, [seed, batch])
         null_values = np.concatenate([null_values, more])
         exceed = int(np.count_nonzero(more >= observed))
         batch += 1

@@ -69,6 +69,7 @@ def demo_workspace(tmp_path_factory) -> DemoWorkspace:
     config = d / "shiftwatch.yml"
     config.write_text(yaml.safe_dump({"shiftwatch": project_config(expectations_dir=str(d / "expectations"))}))
     env = {"SHIFTWATCH_DUCKDB_PATH": str(d / "shiftwatch.duckdb")}
-    result = shiftwatch("demo", "--rows", str(DEMO_ROWS), "--config", str(config), "--format", "json", env=env)
-    assert result.code == 0, f"demo failed ({result.code}): {result.stderr[-3000:]}"
+    result = shiftwatch("demo", "--rows", str(DEMO_ROWS), "--config", str(config), "--format", "json",
+                        "--fail-on", "warning", env=env)
+    assert result.code == 1, f"demo should exit 1 on its injected alerts ({result.code}): {result.stderr[-3000:]}"
     return DemoWorkspace(dir=d, config=config, duckdb=d / "shiftwatch.duckdb", env=env, demo=result)

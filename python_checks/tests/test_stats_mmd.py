@@ -73,12 +73,13 @@ def test_reported_statistic_is_unbiased_mmd_on_reference_standardised_data():
 
 def test_vectorised_permutations_equal_explicit_relabelling():
     rng = np.random.default_rng(2)
-    pooled = rng.normal(size=(30, 2))
-    n, permutations = 12, 25
-    labels = mmd_module._permutation_labels(30, n, permutations, seed=7)
-    assert labels.shape == (30, permutations + 1)
+    pooled = rng.normal(size=(300, 2))
+    n, permutations = 120, 25
+    labels = mmd_module._permutation_labels(300, n, permutations, seed=7)
+    assert labels.shape == (300, permutations + 1)
     assert np.all(labels.sum(axis=0) == n)
-    observed, null_values = mmd_module._permutation_statistics(pooled, n, 1.3, permutations, 7)
+    kernel = mmd_module._PermutationKernel(pooled, 1.3)
+    observed, null_values = mmd_module._permutation_statistics(kernel, n, permutations, 7)
     assert abs(observed - mmd_unbiased(pooled[:n], pooled[n:], 1.3)) <= 1e-12
     for j in range(permutations):
         chosen = labels[:, j + 1] == 1

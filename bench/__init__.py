@@ -1,0 +1,1 @@
+"""shiftwatch benchmark harness (`make bench`, `python -m bench.run`); see bench/README.md."""
