@@ -38,15 +38,26 @@ def write_profiles(work: Path) -> Path:
     return folder
 
 
-def cli(verb: str, config: Path, profiles: Path, *extra: str) -> list[str]:
-    return [str(BIN / "shiftwatch"), verb, "--config", str(config), "--project-dir", str(PROJECT),
+def cli(verb: str, config: Path, profiles: Path, *extra: str, timers: bool = False) -> list[str]:
+    """The CLI command line; ``timers`` runs the same entry point through bench.sw_cli."""
+    head = [str(BIN / "python"), "-m", "bench.sw_cli"] if timers else [str(BIN / "shiftwatch")]
+    return [*head, verb, "--config", str(config), "--project-dir", str(PROJECT),
             "--profiles-dir", str(profiles), "--target", TARGET, *extra]
 
 
 def run_command(config: Path, profiles: Path) -> list[str]:
     """`shiftwatch run`, text output with --verbose: stderr then carries the timed step lines
-    (``[  12.3s] [2/4] ...``) and one line per finished dbt node."""
-    return cli("run", config, profiles, "--fail-on", "never", "--verbose")
+    (``[  12.3s] [2/4] ...``) and one line per finished dbt node, and bench.sw_cli adds the
+    drift-test timers."""
+    return cli("run", config, profiles, "--fail-on", "never", "--verbose", timers=True)
+
+
+TIMERS = re.compile(r"^BENCH_TIMERS (\{.*\})$", re.M)
+
+
+def parse_timers(stderr: str) -> dict[str, Any]:
+    found = TIMERS.findall(stderr)
+    return json.loads(found[-1]) if found else {}
 
 
 STEP = re.compile(r"^\[\s*([0-9.]+)s\] (.*)$")
@@ -73,7 +84,8 @@ def parse_steps(stderr: str) -> dict[str, Any]:
         end = marks[i + 1][0] if i + 1 < len(marks) else None
         key = next((v for k, v in names.items() if text.startswith(k)), text)
         steps[key] = None if end is None else round(end - at, 3)
-    return {"steps": steps, "first_step_at": marks[0][0] if marks else None,
+    keys = [next((v for k, v in names.items() if text.startswith(k)), text) for _, text in marks]
+    return {"steps": steps, "marks": [[at, key] for (at, _), key in zip(marks, keys)], "first_step_at": marks[0][0] if marks else None,
             "last_step_at": marks[-1][0] if marks else None, "dbt_nodes_finished_at": nodes}
 
 

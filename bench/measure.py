@@ -69,12 +69,15 @@ def measure(name: str, command: list[str], *, log_dir: Path, env: dict[str, str]
         child = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=cwd, start_new_session=True)
         handle = psutil.Process(child.pid)
         peak = 0
+        samples: list[tuple[float, int]] = []
         timed_out = False
         while True:
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
-            peak = max(peak, _tree_rss(handle))
+            rss = _tree_rss(handle)
+            samples.append((time.monotonic() - started, rss))
+            peak = max(peak, rss)
             if timeout is not None and time.monotonic() - started > timeout:
                 timed_out = True
                 try:
@@ -94,10 +97,18 @@ def measure(name: str, command: list[str], *, log_dir: Path, env: dict[str, str]
         reason = f"timed out after {timeout:.0f} s (killed)"
     elif not ok:
         reason = f"exit code {code}: {_last_line(err_path) or _last_line(out_path) or 'no output'}"
-    return Measurement(name=name, command=[str(c) for c in command], ok=ok, returncode=code, wall_s=round(wall, 3),
-                       cpu_s=round(usage.ru_utime + usage.ru_stime, 3),
-                       peak_rss_mb=round(max(peak / 2**20, single), 1), peak_rss_single_mb=round(single, 1),
-                       reason=reason, stdout_path=str(out_path), stderr_path=str(err_path))
+    m = Measurement(name=name, command=[str(c) for c in command], ok=ok, returncode=code, wall_s=round(wall, 3),
+                    cpu_s=round(usage.ru_utime + usage.ru_stime, 3),
+                    peak_rss_mb=round(max(peak / 2**20, single), 1), peak_rss_single_mb=round(single, 1),
+                    reason=reason, stdout_path=str(out_path), stderr_path=str(err_path))
+    m.samples = samples  # (seconds since start, tree RSS bytes); not serialised
+    return m
+
+
+def peak_between(samples: list[tuple[float, int]], start: float, end: float | None) -> float | None:
+    """Peak tree RSS (MB) among the samples taken in [start, end)."""
+    values = [rss for t, rss in samples if t >= start and (end is None or t < end)]
+    return round(max(values) / 2**20, 1) if values else None
 
 
 def _last_line(path: Path) -> str:

@@ -33,6 +33,14 @@ def _timed(fn, repeat: int = 1) -> tuple[float, list[float], object]:
     return min(times), times, value
 
 
+def _connect(db: str):
+    """DuckDB on the file dbt (in this process) may still hold: the same configuration as
+    dbt-duckdb's connection, or DuckDB refuses a second one."""
+    import duckdb
+
+    return duckdb.connect(db)
+
+
 def mmd() -> dict:
     from python_checks.stats import mmd_test
 
@@ -61,7 +69,7 @@ def ks(db: str, config: Path, profiles: Path, work: Path) -> dict:
     # shiftwatch's SQL for the full-window D, as dbt compiles it for a full build.
     dbt_invoke(["compile", "--full-refresh", "--select", "ks_windows"], config=config, profiles=profiles, work=work)
     sql = (work / "dbt-target" / "compiled" / "shiftwatch" / "models" / "drift" / "ks_windows.sql").read_text()
-    con = duckdb.connect(db, read_only=True)
+    con = _connect(db)
     con.sql(f"select count(*) from main.{TABLE}").fetchall()  # open the file outside the timing
     sql_s, _, table = _timed(lambda: con.sql(sql).to_arrow_table())
     rows = [r for r in table.to_pylist() if r["role"] == "feature" and r["window_start"] < day_start(DAYS)]
@@ -108,7 +116,7 @@ def windows(db: str, config: Path, profiles: Path, work: Path) -> dict:
     nodes = dbt_invoke(["run", "--full-refresh", "--select", *models], config=config, profiles=profiles, work=work)
     dbt_wall = time.perf_counter() - t0
     stats_models = {k: v for k, v in nodes.items() if k in ("numeric_window_stats", "feature_windows", "category_windows")}
-    con = duckdb.connect(db, read_only=True)
+    con = _connect(db)
     con.sql(f"select count(*) from main.{TABLE}").fetchall()
     numeric_s, _, _ = _timed(lambda: con.sql(stats_query()).to_arrow_table())
     category_s, _, _ = _timed(lambda: con.sql(category_query()).to_arrow_table())

@@ -208,24 +208,27 @@ class DriftChecks:
                 r.effect, r.threshold = js.get(r.key), min_effect["js"]
         return rows
 
-    def _samples(self) -> tuple[list[str], dict[dt.datetime, tuple[np.ndarray, np.ndarray]]]:
-        """Per window: (sample keys, rows × features matrix) of the deterministic sample."""
-        t = self._read("sample_windows", "role = 'feature'")
+    def _samples(self) -> tuple[list[str], dict[dt.datetime, tuple[list[str], np.ndarray]]]:
+        """Per window: (sample keys, rows × features matrix) of the deterministic sample.
+        The warehouse pivots the long sample to one row per event, ordered by window and
+        sample key, so results never depend on the engine's row order."""
         columns = list(self.monitor.numeric)
-        position = {c: i for i, c in enumerate(columns)}
-        data: dict[dt.datetime, dict[str, tuple[str, np.ndarray]]] = defaultdict(dict)
-        for start, row_id, key, column, value in zip(t["window_start"].to_pylist(), t["row_id"].to_pylist(),
-                                                     t["sample_key"].to_pylist(), t["column_name"].to_pylist(),
-                                                     t["value"].to_pylist()):
-            if row_id not in data[start]:
-                data[start][row_id] = (key, np.full(len(columns), np.nan))
-            data[start][row_id][1][position[column]] = np.nan if value is None else value
-        out = {}
-        for start, by_id in data.items():
-            # Order rows by their sample key, so results never depend on the engine's row order.
-            ordered = sorted(by_id.values(), key=lambda kv: kv[0])
-            keys = [k for k, _ in ordered]
-            out[start] = (keys, np.vstack([v for _, v in ordered]) if ordered else np.empty((0, len(columns))))
+        if not columns:
+            return columns, {}
+        pivot = ", ".join(f"max(case when column_name = ? then value end) as c{i}" for i in range(len(columns)))
+        t = self.wh.arrow(
+            f"select window_start, sample_key, {pivot} from {self.wh.table(self.schema, 'sample_windows')} "
+            "where monitor = ? and role = 'feature' group by window_start, sample_key, row_id "
+            "order by window_start, sample_key, row_id", [*columns, self.monitor.name])
+        if t.num_rows == 0:
+            return columns, {}
+        matrix = np.column_stack([t[f"c{i}"].to_numpy(zero_copy_only=False).astype(np.float64) for i in range(len(columns))])
+        starts = t["window_start"].to_pylist()
+        keys = t["sample_key"].to_pylist()
+        out: dict[dt.datetime, tuple[list[str], np.ndarray]] = {}
+        boundaries = [0] + [i for i in range(1, len(starts)) if starts[i] != starts[i - 1]] + [len(starts)]
+        for a, b in zip(boundaries, boundaries[1:]):
+            out[starts[a]] = (keys[a:b], matrix[a:b])
         return columns, out
 
     def multivariate(self) -> list[TestRow]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 from scipy import stats
@@ -23,7 +22,7 @@ from .distances import DistanceResult
 
 __all__ = ["Chi2Result", "chi2_test", "js_distance", "psi", "PSI_EPSILON"]
 
-Counts = Union[Mapping[object, float], np.ndarray, list, tuple]
+Counts = Mapping[object, float] | np.ndarray | list | tuple
 
 #: Floor for a bin's share in PSI (an empty bin would make ln(c/r) infinite).
 PSI_EPSILON = 1e-4

@@ -15,6 +15,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 CLI = Path(sys.executable).parent / "shiftwatch"
 DEMO_ROWS = int(os.environ.get("SHIFTWATCH_TEST_DEMO_ROWS", "600000"))
+# For pipeline tests that do not assert the demo's decisions: MMD's cost grows with the
+# square of its sample, and these tests compare engines, builds or statistics instead.
+SMALL_SAMPLES = {"sample_size": 300, "reference_sample_size": 600}
 
 
 @dataclass

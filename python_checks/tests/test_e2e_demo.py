@@ -120,9 +120,10 @@ def second_run(demo_workspace):
 
 
 def test_rerun_is_idempotent(demo_workspace, second_run):
-    # Nothing changed and every injected episode has closed: the nightly rerun is all clear.
-    assert second_run.code == 0, second_run.stderr[-2000:]
-    assert second_run.json["alerts"] == []
+    # Nothing changed: the rerun answers only for the alert still open (model v2's scores).
+    assert second_run.code == 1, second_run.stderr[-2000:]
+    assert [(a["column_name"], a["shift_kind"], a["status"], a["severity"]) for a in second_run.json["alerts"]] == [
+        ("y_pred_proba", "prediction", "open", "critical")]
     con = demo_workspace.connect()
     runs = [r[0] for r in con.execute("select run_id from shiftwatch_results.runs order by started_at").fetchall()]
     assert len(runs) >= 2
@@ -137,8 +138,19 @@ def test_rerun_is_idempotent(demo_workspace, second_run):
     assert a == b
 
 
-def test_status_reads_without_recomputing(demo_workspace, second_run):
-    result = demo_workspace.run("status", "--format", "json", "--fail-on", "never")
-    assert result.code == 0
+@pytest.mark.parametrize("fail_on, code", [("never", 0), ("critical", 1), ("warning", 1)])
+def test_status_reads_open_alerts_and_honours_fail_on(demo_workspace, second_run, fail_on, code):
+    runs_before = demo_workspace.connect().execute("select count(*) from shiftwatch_results.runs").fetchone()[0]
+    result = demo_workspace.run("status", "--format", "json", "--fail-on", fail_on)
+    assert result.code == code, result.stderr
+    assert [(a["column_name"], a["first_seen"][:10], a["windows_in_a_row"]) for a in result.json["alerts"]] == [
+        ("y_pred_proba", "2026-08-06", 4)]
     con = demo_workspace.connect()
-    assert len(result.json["alerts"]) == con.execute("select count(*) from shiftwatch_results.alerts").fetchone()[0]
+    assert con.execute("select count(*) from shiftwatch_results.runs").fetchone()[0] == runs_before  # nothing recomputed
+
+
+def test_status_text_lists_the_open_alert(demo_workspace, second_run):
+    result = demo_workspace.run("status", "--fail-on", "never")
+    assert result.code == 0
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "alerts (1):" and "y_pred_proba" in lines[-1] and "open" in lines[-1]

@@ -9,7 +9,7 @@ import os
 import pytest
 import yaml
 
-from .conftest import project_config, shiftwatch
+from .conftest import SMALL_SAMPLES, project_config, shiftwatch
 
 ROWS = "120000"
 STAT_TABLES = {
@@ -45,7 +45,7 @@ def engines(tmp_path_factory):
     assert os.environ.get("PGHOST"), "PGHOST is not set: run the suite with `make test` (scripts/with-postgres)"
     d = tmp_path_factory.mktemp("engines")
     config = d / "shiftwatch.yml"
-    config.write_text(yaml.safe_dump({"shiftwatch": project_config(expectations_dir=str(d / "expectations"))}))
+    config.write_text(yaml.safe_dump({"shiftwatch": project_config(expectations_dir=str(d / "expectations"), **SMALL_SAMPLES)}))
     env = {"SHIFTWATCH_DUCKDB_PATH": str(d / "shiftwatch.duckdb")}
     for target in ("duckdb", "postgres"):
         result = shiftwatch("demo", "--rows", ROWS, "--config", str(config), "--target", target, "--format", "json", env=env)

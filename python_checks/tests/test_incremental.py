@@ -12,7 +12,7 @@ import yaml
 
 from python_checks import demo
 
-from .conftest import project_config, shiftwatch
+from .conftest import SMALL_SAMPLES, project_config, shiftwatch
 
 NEW_DAY = 69
 LATE_LABEL_DAYS = (60, 61, 62)
@@ -41,7 +41,7 @@ def nightly(tmp_path_factory):
     d = tmp_path_factory.mktemp("incremental")
     path = d / "shiftwatch.duckdb"
     config = d / "shiftwatch.yml"
-    config.write_text(yaml.safe_dump({"shiftwatch": project_config(expectations_dir=str(d / "expectations"))}))
+    config.write_text(yaml.safe_dump({"shiftwatch": project_config(expectations_dir=str(d / "expectations"), **SMALL_SAMPLES)}))
     env = {"SHIFTWATCH_DUCKDB_PATH": str(path)}
     data = demo.generate(rows=150_000, seed=11)
     import os

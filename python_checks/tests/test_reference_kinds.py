@@ -14,7 +14,7 @@ import yaml
 
 from python_checks import demo
 
-from .conftest import project_config, shiftwatch
+from .conftest import SMALL_SAMPLES, project_config, shiftwatch
 
 COLUMNS = ["car_value", "credit_score"]
 
@@ -35,7 +35,7 @@ def run_with(source, name, **monitor) -> duckdb.DuckDBPyConnection:
     d, path = source
     db = d / f"{name}.duckdb"
     db.write_bytes(path.read_bytes())
-    base = project_config(expectations_dir=str(d / "expectations"), sample_size=200, reference_sample_size=400)
+    base = project_config(expectations_dir=str(d / "expectations"), **SMALL_SAMPLES)
     m = base["monitors"][0]
     m.update(features={"numeric": COLUMNS, "categorical": ["region"]}, segments=[], schema_version_column=None,
              predictions=None, labels=None, **monitor)

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 import yaml
 
-from .conftest import CLI, ROOT, project_config, shiftwatch
+from .conftest import CLI, ROOT, SMALL_SAMPLES, project_config, shiftwatch
 
 RESULT_COLUMNS = ("monitor, window_start, column_name, segment, test, statistic, p_value, q_value, effect, "
                   "threshold, drifted, shift_kind, n_reference, n_current, skipped_reason")
@@ -24,7 +24,7 @@ def workspace(tmp_path_factory):
     config = d / "shiftwatch.yml"
     # Small samples keep each run short; the decisions are not what is under test here.
     config.write_text(yaml.safe_dump({"shiftwatch": project_config(
-        expectations_dir=str(d / "expectations"), sample_size=300, reference_sample_size=600, lock_timeout=1)}))
+        expectations_dir=str(d / "expectations"), lock_timeout=1, **SMALL_SAMPLES)}))
     env = {"SHIFTWATCH_DUCKDB_PATH": str(d / "shiftwatch.duckdb")}
     demo = shiftwatch("demo", "--rows", "60000", "--config", str(config), env=env)
     assert demo.code == 0, demo.stderr[-3000:]

@@ -216,7 +216,9 @@ def shifted_run(seed: int) -> dict[str, bool]:
     }
     return {
         "mean_shift": (3, MEAN_SHIFT_WINDOW) in ks_alerts,
-        "category_shift": decide(chi2_q[0, CATEGORY_WINDOW], js[0, CATEGORY_WINDOW], ALPHA, gate["js"]),
+        "category_shift": decide(
+            chi2_q[0, CATEGORY_WINDOW], js[0, CATEGORY_WINDOW], ALPHA, gate["js"]
+        ),
         "category_shift_psi": decide(
             chi2_q[0, CATEGORY_WINDOW], psis[0, CATEGORY_WINDOW], ALPHA, gate["psi"]
         ),

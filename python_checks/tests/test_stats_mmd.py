@@ -112,6 +112,26 @@ def test_floor_remedy_goes_below_one_over_b_plus_one():
     assert remedied.statistic == floor.statistic
 
 
+@pytest.mark.parametrize(
+    "seed, used, pvalue, method",
+    [
+        (24, 1000, 3 / 1001, "permutation"),  # exceedance in the second batch
+        (49, 2000, 2 / 2001, "permutation"),  # exceedance in the last batch
+        (8, 2000, None, "pearson3_tail"),  # none in 2000: tail below 1/2001
+    ],
+)
+def test_adaptive_extension_when_the_tail_is_not_decisive(seed, used, pvalue, method):
+    rng = np.random.default_rng(seed)
+    ref, cur = rng.normal(size=(100, 3)), rng.normal(size=(100, 3))
+    cur[:, 0] += 0.45
+    result = mmd_test(ref, cur, seed=seed)
+    assert (result.permutations, result.pvalue_method) == (used, method)
+    if pvalue is not None:
+        assert result.pvalue == pvalue
+    else:
+        assert 1e-6 < result.pvalue < 1 / 2001
+
+
 def test_floor_remedy_needs_enough_permutations():
     rng = np.random.default_rng(4)
     ref, cur = rng.normal(size=(100, 2)), rng.normal(2.0, size=(100, 2))

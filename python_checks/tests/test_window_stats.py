@@ -11,7 +11,7 @@ import pytest
 import scipy.stats as st
 import yaml
 
-from .conftest import project_config, shiftwatch
+from .conftest import SMALL_SAMPLES, project_config, shiftwatch
 
 REL = 1e-9
 
@@ -20,7 +20,7 @@ REL = 1e-9
 def built(tmp_path_factory):
     d = tmp_path_factory.mktemp("windowstats")
     config = d / "shiftwatch.yml"
-    config.write_text(yaml.safe_dump({"shiftwatch": project_config(expectations_dir=str(d / "expectations"))}))
+    config.write_text(yaml.safe_dump({"shiftwatch": project_config(expectations_dir=str(d / "expectations"), **SMALL_SAMPLES)}))
     env = {"SHIFTWATCH_DUCKDB_PATH": str(d / "shiftwatch.duckdb")}
     result = shiftwatch("demo", "--rows", "40000", "--seed", "3", "--config", str(config), env=env)
     assert result.code == 0, result.stderr[-3000:]
