@@ -177,7 +177,9 @@ class DriftChecks:
             for w in self.reference_windows(start):
                 for k, n in counts.get((column, w), {}).items():
                     reference[k] += n
-            reference = dict(reference)
+            # Sorted keys: sums must not depend on the order the warehouse returned rows in.
+            reference = dict(sorted(reference.items(), key=lambda kv: str(kv[0])))
+            current = dict(sorted(current.items(), key=lambda kv: str(kv[0])))
             n_ref, n_cur = sum(reference.values()), sum(current.values())
             tests = (["chi2"] if categorical else []) + ["psi", "js"]
             for test in tests:

@@ -18,19 +18,14 @@ from typing import Any
 import yaml
 
 from python_checks.errors import ConfigError
+from python_checks.stats.decision import DEFAULT_MIN_EFFECT as STATS_DEFAULT_MIN_EFFECT
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MONITOR_NAME = re.compile(r"^[a-z0-9_]+$")
 WINDOW_UNITS = ("hour", "day", "week", "month")
 
-DEFAULT_MIN_EFFECT = {
-    "ks": 0.1,  # KS D: a 0.5 sd mean shift of a normal gives D = 0.197
-    "psi": 0.2,  # the customary "significant shift" level of PSI
-    "js": 0.1,  # Jensen-Shannon distance, base 2, in [0, 1]
-    "wasserstein": 0.25,  # in reference standard deviations
-    "mmd": 0.0004,  # unbiased MMD^2 (bandwidth 0.35 x median): about a 0.2 sd shift of one of ten features
-    "accuracy": 0.05,  # absolute drop in accuracy against the reference
-}
+# One source for the defaults: python_checks.stats.decision (docs/statistics.md).
+DEFAULT_MIN_EFFECT = dict(STATS_DEFAULT_MIN_EFFECT)
 TOP_LEVEL_KEYS = {"results_schema", "expectations_dir", "monitors", "sample_size", "reference_sample_size",
                   "permutations", "seed", "memory_limit", "lock_timeout"}
 MONITOR_KEYS = {"name", "relation", "id", "timestamp", "window", "reference", "features",

@@ -32,6 +32,9 @@ REPORT_TABLES: dict[str, tuple[str, ...]] = {
     "schema_changes": ("run_id", "monitor", "schema_version", "column_name", "change", "expected_type",
                        "actual_type"),
 }
+# Where a report table is read from when its name differs: the alert list shows every
+# episode of the latest run, open and closed (the `alerts` view holds the open ones only).
+SOURCES = {"alerts": "alert_history"}
 # Tables that hold one set of rows per run; the report shows the latest run's.
 RUN_SCOPED = ("drift_results", "quality_results", "schema_changes")
 # performance_windows is read for these metrics only (the report draws accuracy).
@@ -47,7 +50,7 @@ def load_report_tables(warehouse: Warehouse, results_schema: str) -> dict[str, p
     UTC start time, so they sort by time). Missing tables are left out of the result,
     and missing columns out of their table.
     """
-    present = {name: _existing_columns(warehouse, results_schema, name, wanted)
+    present = {name: _existing_columns(warehouse, results_schema, SOURCES.get(name, name), wanted)
                for name, wanted in REPORT_TABLES.items()}
     tables: dict[str, pa.Table] = {}
 
@@ -56,7 +59,7 @@ def load_report_tables(warehouse: Warehouse, results_schema: str) -> dict[str, p
         if not columns:
             return None
         cols = ", ".join(warehouse.quote(c) for c in columns)
-        sql = f"select {cols} from {warehouse.table(results_schema, name)}" + (f" where {where}" if where else "")
+        sql = f"select {cols} from {warehouse.table(results_schema, SOURCES.get(name, name))}" + (f" where {where}" if where else "")
         return warehouse.arrow(sql, params)
 
     runs = select("runs")

@@ -59,10 +59,36 @@ class DemoWorkspace:
     def truth(self) -> dict:
         return json.loads((self.dir / "demo_truth.json").read_text())
 
-    def connect(self):
+    def connect(self) -> ReadOnly:
+        return ReadOnly(self.duckdb)
+
+
+class ReadOnly:
+    """Queries a DuckDB file read-only, opening and closing it for each query: a connection
+    held open in the test process would lock the file against the CLI under test."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def execute(self, sql: str, params: list | None = None) -> Rows:
         import duckdb
 
-        return duckdb.connect(str(self.duckdb), read_only=True)
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            return Rows(con.execute(sql, params or []).fetchall())
+        finally:
+            con.close()
+
+
+@dataclass
+class Rows:
+    rows: list[tuple]
+
+    def fetchall(self) -> list[tuple]:
+        return self.rows
+
+    def fetchone(self) -> tuple | None:
+        return self.rows[0] if self.rows else None
 
 
 @pytest.fixture(scope="session")

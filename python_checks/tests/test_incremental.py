@@ -4,6 +4,7 @@ late rows or late labels, and its results equal a full refresh's."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import shutil
 
 import duckdb
@@ -101,7 +102,15 @@ def test_incremental_equals_full_refresh(nightly, table):
     q = f"select {', '.join(cols)} from shiftwatch_results.{table} order by {key}"
     a, b = nightly["incremental"].execute(q).fetchall(), nightly["full"].execute(q).fetchall()
     assert len(a) == len(b) > 0
-    assert a == b
+    # Counts, categories, bins and KS D are exact; moments are sums that DuckDB's parallel
+    # aggregation adds in no fixed order, so two builds of the same window agree to the
+    # last few bits: 1e-12 relative.
+    for x, y in zip(a, b):
+        for column, u, v in zip(cols, x, y):
+            if isinstance(u, float) and isinstance(v, float):
+                assert math.isclose(u, v, rel_tol=1e-12, abs_tol=1e-15) or (math.isnan(u) and math.isnan(v)), (table, column, x)
+            else:
+                assert u == v, (table, column, x, y)
 
 
 def test_incremental_drift_results_equal_full_refresh(nightly):

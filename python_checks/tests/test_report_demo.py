@@ -16,6 +16,11 @@ from .browser import find_chromium, inspect_page
 pytestmark = [pytest.mark.browser]
 
 
+def anchor_selector(column: str) -> str:
+    """An id selector that survives the escapes in anchors (`*` becomes `~2a~`)."""
+    return f'[id="{column_anchor("car_loan", column)}"]'
+
+
 @pytest.fixture(scope="module")
 def report(demo_workspace):
     assert find_chromium() is not None, "headless Chromium not installed: apt-get install -y chromium (.ci/run does)"
@@ -27,9 +32,9 @@ def report(demo_workspace):
     artifacts.mkdir(parents=True, exist_ok=True)
     alerted = sorted({a["column_name"] for a in demo_workspace.truth["alerts"]})
     selectors = ["svg.heatmap", "svg.dist", "svg.line", "#alert-list", "tr.alert",
-                 *(f"#{column_anchor('car_loan', c)}" for c in alerted)]
+                 *(anchor_selector(c) for c in alerted)]
     page = inspect_page(path, selectors, screenshot=artifacts / "report_demo.png", evaluate={
-        "alert_rows": "Array.from(document.querySelectorAll('tr.alert')).map(r => r.innerText)",
+        "alert_rows": "Array.from(document.querySelectorAll('tr.alert')).map(r => r.textContent)",
         "broken_links": "Array.from(document.querySelectorAll('a[href^=\"#\"]'))"
                         ".filter(a => !document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1))))"
                         ".map(a => a.getAttribute('href'))",
@@ -54,7 +59,8 @@ def test_report_lists_the_injected_alerts_with_working_links(report, demo_worksp
     con = demo_workspace.connect()
     episodes = con.execute("select count(*) from shiftwatch_results.alert_history").fetchone()[0]
     assert len(rows) == episodes
+    missing = [column for column in alerted if not any(column in r for r in rows)]
+    assert missing == [], rows
     for column in alerted:
-        assert any(column in r for r in rows), column
-        assert page.counts[f"#{column_anchor('car_loan', column)}"] == 1
+        assert page.counts[anchor_selector(column)] == 1, column
     assert page.values["broken_links"] == []

@@ -48,7 +48,7 @@ def test_numeric_feature_statistics_equal_numpy(built):
         assert close(s["mean"], x.mean()), (s.column_name, s.window_start)
         assert close(s.stddev, x.std(ddof=1))
         assert close(s.skewness, st.skew(x, bias=True), rel=1e-7, abs_=1e-9)
-        assert close(s.kurtosis, st.kurtosis(x, bias=True), rel=1e-7, abs_=1e-9)
+        assert close(s["kurtosis"], st.kurtosis(x, bias=True), rel=1e-7, abs_=1e-9)
         assert s["min"] == x.min() and s["max"] == x.max()
         for q in (1, 5, 25, 50, 75, 95, 99):
             assert close(s[f"p{q:02d}"], np.quantile(x, q / 100)), (s.column_name, q)
