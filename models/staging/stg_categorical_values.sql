@@ -25,11 +25,7 @@
 {%- if branches -%}
 {{ branches | join('\nunion all\n') }}
 {%- else -%}
-select cast(null as {{ shiftwatch.sw_string() }}) as monitor, cast(null as {{ shiftwatch.sw_string() }}) as row_id,
-  cast(null as {{ shiftwatch.sw_timestamp() }}) as event_ts, cast(null as {{ shiftwatch.sw_timestamp() }}) as window_start,
-  cast(null as {{ shiftwatch.sw_timestamp() }}) as window_end, cast(null as {{ shiftwatch.sw_string() }}) as role,
-  cast(null as {{ shiftwatch.sw_string() }}) as column_name, cast(null as {{ shiftwatch.sw_string() }}) as category
-where 1 = 0
+{{ shiftwatch.sw_no_events([('role', 'string'), ('column_name', 'string'), ('category', 'string')]) }}
 {%- endif %}
 
 -- depends_on: {{ ref('stg_row_windows') }}

@@ -24,12 +24,7 @@
 {%- if branches -%}
 {{ branches | join('\nunion all\n') }}
 {%- else -%}
-select cast(null as {{ shiftwatch.sw_string() }}) as monitor, cast(null as {{ shiftwatch.sw_string() }}) as row_id,
-  cast(null as {{ shiftwatch.sw_timestamp() }}) as event_ts, cast(null as {{ shiftwatch.sw_timestamp() }}) as window_start,
-  cast(null as {{ shiftwatch.sw_timestamp() }}) as window_end, cast(null as {{ shiftwatch.sw_string() }}) as segment,
-  cast(null as {{ shiftwatch.sw_string() }}) as y_pred, cast(null as {{ shiftwatch.sw_double() }}) as score,
-  cast(null as {{ shiftwatch.sw_string() }}) as y_true, cast(null as {{ shiftwatch.sw_timestamp() }}) as labeled_at
-where 1 = 0
+{{ shiftwatch.sw_no_events([('segment', 'string'), ('y_pred', 'string'), ('score', 'double'), ('y_true', 'string'), ('labeled_at', 'timestamp')]) }}
 {%- endif %}
 
 -- depends_on: {{ ref('stg_row_windows') }}

@@ -19,11 +19,7 @@ with events as (
 {%- if branches %}
   {{ branches | join('\n  union all\n  ') }}
 {%- else %}
-  select cast(null as {{ shiftwatch.sw_string() }}) as monitor, cast(null as {{ shiftwatch.sw_string() }}) as row_id,
-    cast(null as {{ shiftwatch.sw_timestamp() }}) as event_ts, cast(null as {{ shiftwatch.sw_timestamp() }}) as window_start,
-    cast(null as {{ shiftwatch.sw_timestamp() }}) as window_end, cast(null as {{ shiftwatch.sw_string() }}) as schema_version,
-    cast(null as {{ shiftwatch.sw_timestamp() }}) as labeled_at, 0 as is_label
-  where 1 = 0
+  {{ shiftwatch.sw_no_events([('schema_version', 'string'), ('labeled_at', 'timestamp'), ('is_label', 'integer')]) }}
 {%- endif %}
 )
 select

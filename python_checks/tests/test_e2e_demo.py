@@ -154,3 +154,33 @@ def test_status_text_lists_the_open_alert(demo_workspace, second_run):
     assert result.code == 0
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "alerts (1):" and "y_pred_proba" in lines[-1] and "open" in lines[-1]
+
+
+def test_check_schema_reports_the_exact_diff_and_exits_1(demo_workspace):
+    result = demo_workspace.run("check-schema", "--format", "json")
+    assert result.code == 1, result.stderr
+    assert result.json["status"] == "breaking"
+    changes = [(c["column_name"], c["change"], c["expected_type"], c["actual_type"]) for c in result.json["schema_changes"]]
+    assert changes == [(c["column_name"], c["change"], c["expected_type"], c["actual_type"])
+                       for c in demo_workspace.truth["schema_changes"]]
+    text = demo_workspace.run("check-schema")
+    assert text.code == 1
+    assert text.stdout.splitlines() == ["  car_loan (v1): + channel VARCHAR", "  car_loan (v1): ~ loan_term_months BIGINT -> DOUBLE"]
+
+
+def test_opt_in_dbt_test_fails_the_build_while_a_critical_alert_is_open(demo_workspace, second_run):
+    from python_checks.config import load_config
+    from python_checks.dbt_runner import run_dbt
+    from python_checks.errors import WarehouseError
+
+    from .conftest import ROOT
+
+    config = load_config(config_file=demo_workspace.config)
+    import os
+
+    os.environ["SHIFTWATCH_DUCKDB_PATH"] = str(demo_workspace.duckdb)
+    args = dict(project_dir=ROOT, profiles_dir=ROOT / "profiles", target=None)
+    assert run_dbt(["test", "--select", "no_open_critical_alerts"], dbt_vars=config.to_vars(), **args) == []  # off by default
+    with pytest.raises(WarehouseError, match="no_open_critical_alerts"):
+        run_dbt(["test", "--select", "no_open_critical_alerts"],
+                dbt_vars={**config.to_vars(), "shiftwatch_fail_on_critical": True}, **args)

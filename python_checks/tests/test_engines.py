@@ -91,3 +91,23 @@ def test_alert_sets_match_across_engines(engines):
     a = engines["duckdb"].arrow(q.format(engines["duckdb"].table("shiftwatch_results", "alert_history"))).to_pylist()
     b = engines["postgres"].arrow(q.format(engines["postgres"].table("shiftwatch_results", "alert_history"))).to_pylist()
     assert a == b and len(a) > 0
+
+
+def test_postgres_ks_equals_scipy(engines):
+    """The SQL KS macro on PostgreSQL equals scipy's D on the same arrays to 1e-12."""
+    import numpy as np
+    import scipy.stats as st
+
+    pg = engines["postgres"]
+    ks = {(r["window_start"], r["column_name"]): r for r in pg.arrow(
+        f"select window_start, column_name, statistic, n_reference from {pg.table('shiftwatch_results', 'ks_windows')} "
+        "where role = 'feature' and column_name in ('car_value', 'credit_score')").to_pylist()}
+    values = pg.arrow("select date_trunc('day', ts) as window_start, car_value, credit_score from main.car_loan").to_pandas()
+    reference_days = values.window_start < "2026-06-29"
+    for column in ("car_value", "credit_score"):
+        for window, group in values.groupby("window_start"):
+            reference = values.loc[reference_days & (values.window_start != window), column].dropna().to_numpy(float)
+            expected = st.ks_2samp(group[column].dropna().to_numpy(float), reference).statistic
+            got = ks[(window.to_pydatetime(), column)]
+            assert got["n_reference"] == reference.size
+            assert abs(got["statistic"] - expected) <= 1e-12, (column, window)

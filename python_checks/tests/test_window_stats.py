@@ -99,3 +99,20 @@ def test_performance_metrics_equal_scipy(built):
         for metric, value in expected.items():
             assert close(perf.loc[(window, metric), "value"], value), (window, metric)
         assert perf.loc[(window, "accuracy"), "n_labeled"] == len(g)
+
+
+def test_sql_ks_equals_scipy_with_leave_one_out(built):
+    """ks_windows (one sort per column, running counts) equals scipy.stats.ks_2samp on the
+    same arrays to 1e-12, reference windows compared leave-one-out."""
+    con, rows = built
+    ks = con.execute("select column_name, window_start, statistic, n_current, n_reference from shiftwatch_results.ks_windows "
+                     "where role = 'feature'").df().set_index(["column_name", "window_start"])
+    reference_days = rows.window_start < "2026-06-29"
+    for column in ("car_value", "credit_score", "loan_term_months", "employment_years"):
+        for window, group in rows.groupby("window_start"):
+            current = group[column].dropna().to_numpy(float)
+            in_reference = reference_days & (rows.window_start != window)
+            reference = rows.loc[in_reference, column].dropna().to_numpy(float)
+            got = ks.loc[(column, window)]
+            assert got.n_current == current.size and got.n_reference == reference.size
+            assert abs(got.statistic - st.ks_2samp(current, reference).statistic) <= 1e-12, (column, window)
