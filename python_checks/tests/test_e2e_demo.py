@@ -4,6 +4,7 @@ dbt, real GE and the real statistics, against the injected truth (demo_truth.jso
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -169,18 +170,28 @@ def test_check_schema_reports_the_exact_diff_and_exits_1(demo_workspace):
 
 
 def test_opt_in_dbt_test_fails_the_build_while_a_critical_alert_is_open(demo_workspace, second_run):
+    """`dbt test` (the real dbt CLI, as a team gating on dbt would run it): off by default,
+    failing on the demo's open critical alert once enabled."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
     from python_checks.config import load_config
-    from python_checks.dbt_runner import run_dbt
-    from python_checks.errors import WarehouseError
 
     from .conftest import ROOT
 
-    config = load_config(config_file=demo_workspace.config)
-    import os
+    config = load_config(config_file=demo_workspace.config).to_vars()
+    dbt = str(Path(sys.executable).parent / "dbt")
 
-    os.environ["SHIFTWATCH_DUCKDB_PATH"] = str(demo_workspace.duckdb)
-    args = dict(project_dir=ROOT, profiles_dir=ROOT / "profiles", target=None)
-    assert run_dbt(["test", "--select", "no_open_critical_alerts"], dbt_vars=config.to_vars(), **args) == []  # off by default
-    with pytest.raises(WarehouseError, match="no_open_critical_alerts"):
-        run_dbt(["test", "--select", "no_open_critical_alerts"],
-                dbt_vars={**config.to_vars(), "shiftwatch_fail_on_critical": True}, **args)
+    def dbt_test(extra_vars: dict) -> subprocess.CompletedProcess:
+        return subprocess.run([dbt, "test", "--select", "no_open_critical_alerts", "--project-dir", str(ROOT),
+                               "--profiles-dir", str(ROOT / "profiles"), "--vars", json.dumps({**config, **extra_vars})],
+                              capture_output=True, text=True, cwd=ROOT, timeout=300,
+                              env={**os.environ, **demo_workspace.env})
+
+    off = dbt_test({})
+    assert off.returncode == 0 and "Nothing to do" in off.stdout, off.stdout[-2000:]
+    on = dbt_test({"shiftwatch_fail_on_critical": True})
+    assert on.returncode == 1, on.stdout[-2000:]
+    assert "FAIL 1 no_open_critical_alerts" in on.stdout, on.stdout[-2000:]
