@@ -324,8 +324,8 @@ def decide(rows: list[TestRow], monitors: Mapping[str, Monitor]) -> None:
             r.q_value = q_of.get((r.key, r.shift_kind))
     for r in rows:
         alpha = monitors[r.monitor].thresholds.alpha
-        r.drifted = bool(r.skipped_reason is None and r.q_value is not None and r.q_value < alpha
-                         and r.effect is not None and r.threshold is not None and r.effect >= r.threshold)
+        r.drifted = bool(r.skipped_reason is None and r.threshold is not None
+                         and stats.decide(r.q_value, r.effect, alpha, r.threshold))
 
 
 def to_table(rows: Iterable[TestRow], *, run_id: str, computed_at: dt.datetime,

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from python_checks import __version__
 from python_checks.checks import run_drift_checks
-from python_checks.config import Config, Monitor, Relation
+from python_checks.config import Config, Relation
 from python_checks.dbt_runner import run_dbt
 from python_checks.errors import ConfigError, WarehouseError
 from python_checks.warehouse import Warehouse, connect, load_target
@@ -317,6 +317,3 @@ def duckdb_path_default(project_dir: Path) -> None:
     """dbt-duckdb resolves a relative path against the working directory; pin it to the project."""
     os.environ.setdefault("SHIFTWATCH_DUCKDB_PATH", str(project_dir / "shiftwatch.duckdb"))
 
-
-def monitors_by_name(config: Config) -> dict[str, Monitor]:
-    return {m.name: m for m in config.monitors}

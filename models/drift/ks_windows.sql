@@ -27,7 +27,6 @@
 {%- else %}
   {%- do parts.append(shiftwatch.sw_ks_windows(values)) -%}
 {%- endif %}
-{%- set all_values -%}({{ ref('stg_numeric_values') }}){%- endset -%}
 {%- for m in relative -%}
   {%- do parts.append(shiftwatch.sw_ks_relative(ref('stg_numeric_values'), m)) -%}
 {%- endfor %}
