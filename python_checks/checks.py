@@ -1,16 +1,19 @@
 """Drift checks over the materialised window artefacts.
 
 Reads only the bounded tables dbt built (ks_windows, histogram_windows, category_windows,
-sample_windows, performance_windows), runs the two-sample tests from python_checks.stats
-and returns the rows of ``drift_results``. Every primary test (KS, chi², MMD, accuracy)
-has a p-value; Benjamini–Hochberg runs once across all of them in a run. Effect-size rows
-(PSI, JS, Wasserstein) share the q-value of their column's primary test and add their own
-effect gate (docs/statistics.md, "Decision").
+sample_windows, performance_windows, confusion_windows, score_bin_windows,
+class_conditional_windows, prediction_windows), runs the tests from python_checks.stats
+and returns the rows of ``drift_results`` and ``label_shift_estimates``. Every primary test
+(KS, chi², MMD, accuracy, BBSE, calibration, trend) has a p-value; Benjamini–Hochberg runs
+once across all of them in a run. Effect-size rows (PSI, JS, Wasserstein) share the q-value
+of their column's KS or chi² test and add their own effect gate. P(x | y) rows are tracked
+evidence and never alert on their own (docs/statistics.md, "Decision" and "Shift kinds").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 from collections import defaultdict
@@ -22,12 +25,25 @@ import numpy as np
 import pyarrow as pa
 
 from python_checks import stats
-from python_checks.config import Config, Monitor
+from python_checks import __version__
+from python_checks.config import Config, Monitor, Relation
 from python_checks.warehouse import Warehouse
 
 KIND_BY_ROLE = {"feature": "covariate", "score": "prediction", "prediction": "prediction", "label": "label"}
-PRIMARY_TESTS = ("ks", "chi2", "mmd", "accuracy")
-MIN_LABELED = 100  # fewer labelled events than this in a window: the accuracy test is skipped
+PRIMARY_TESTS = ("ks", "chi2", "mmd", "accuracy", "bbse", "calibration", "trend")
+MIN_LABELED = 100  # fewer labelled events than this in a window: label tests are skipped
+TREND_WINDOWS = 14  # the feedback-loop trend test looks at this many windows up to each one
+# Multivariate alerts name as drivers the features contributing at least this share of the
+# largest leave-one-feature-out contribution.
+DRIVER_SHARE = 0.5
+
+LABEL_SHIFT_SCHEMA = pa.schema([
+    ("run_id", pa.string()), ("monitor", pa.string()), ("window_start", pa.timestamp("us")),
+    ("window_end", pa.timestamp("us")), ("column_name", pa.string()), ("class_label", pa.string()),
+    ("reference_prior", pa.float64()), ("estimated_prior", pa.float64()), ("ci_low", pa.float64()),
+    ("ci_high", pa.float64()), ("observed_prior", pa.float64()), ("n_predicted", pa.int64()),
+    ("n_labeled", pa.int64()), ("computed_at", pa.timestamp("us")),
+])
 
 DRIFT_SCHEMA = pa.schema([
     ("run_id", pa.string()), ("monitor", pa.string()), ("window_start", pa.timestamp("us")),
@@ -154,7 +170,7 @@ class DriftChecks:
         counts: dict[tuple, dict[int, int]] = defaultdict(dict)
         roles: dict[str, str] = {}
         for r in self._read("histogram_windows").to_pylist():
-            counts[(r["column_name"], r["window_start"])][r["bin"]] = r["n"]
+            counts[(r["column_name"], "*", r["window_start"])][r["bin"]] = r["n"]
             roles[r["column_name"]] = r["role"]
         return self._distances_from_counts(counts, roles, categorical=False)
 
@@ -163,27 +179,44 @@ class DriftChecks:
         counts: dict[tuple, dict[str, int]] = defaultdict(dict)
         roles: dict[str, str] = {}
         for r in self._read("category_windows").to_pylist():
-            counts[(r["column_name"], r["window_start"])][r["category"]] = r["n"]
+            counts[(r["column_name"], "*", r["window_start"])][r["category"]] = r["n"]
             roles[r["column_name"]] = r["role"]
         return self._distances_from_counts(counts, roles, categorical=True)
 
+    def segment_predictions(self) -> list[TestRow]:
+        """Prediction drift per segment value: chi² and PSI of the score's ten fixed bins
+        (score_bin_windows) against the same segment's reference. The whole ('*') is
+        tested on reference-quantile bins by histogram_distances. Segments are small and
+        many, so their gate is PSI's (0.2, about JS 0.19 for small shifts) rather than JS
+        0.1: the demo's label shift moves P(score) by JS 0.07, and sampling noise adds
+        up to 0.02 more in a 1,300-event segment (docs/statistics.md, "Segments")."""
+        if not self.monitor.predictions:
+            return []
+        score = self.monitor.predictions.scores[0]
+        counts: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for r in self._read("score_bin_windows", "segment <> '*'").to_pylist():
+            counts[(score, r["segment"], r["window_start"])][r["bin"]] += r["n"]  # over model versions
+        return self._distances_from_counts(counts, {score: "score"}, categorical=True, distances=("psi",))
+
     def _distances_from_counts(self, counts: Mapping[tuple, Mapping[Any, int]], roles: Mapping[str, str],
-                               *, categorical: bool) -> list[TestRow]:
+                               *, categorical: bool, distances: tuple[str, ...] = ("psi", "js")) -> list[TestRow]:
+        """``counts`` maps (column, segment, window start) to category or bin counts. chi²
+        (categorical) takes its effect from the last of ``distances``."""
         min_effect = self.monitor.thresholds.min_effect
         rows = []
-        for (column, start), current in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        for (column, segment, start), current in sorted(counts.items(), key=lambda kv: kv[0]):
             kind = KIND_BY_ROLE[roles[column]]
             reference: dict[Any, int] = defaultdict(int)
             for w in self.reference_windows(start):
-                for k, n in counts.get((column, w), {}).items():
+                for k, n in counts.get((column, segment, w), {}).items():
                     reference[k] += n
             # Sorted keys: sums must not depend on the order the warehouse returned rows in.
             reference = dict(sorted(reference.items(), key=lambda kv: str(kv[0])))
             current = dict(sorted(current.items(), key=lambda kv: str(kv[0])))
             n_ref, n_cur = sum(reference.values()), sum(current.values())
-            tests = (["chi2"] if categorical else []) + ["psi", "js"]
+            tests = (["chi2"] if categorical else []) + list(distances)
             for test in tests:
-                row = self._row(start, column, test, kind, n_reference=n_ref, n_current=n_cur,
+                row = self._row(start, column, test, kind, segment=segment, n_reference=n_ref, n_current=n_cur,
                                 threshold=min_effect.get(test))
                 if row.skipped_reason is None and (n_ref == 0 or n_cur == 0):
                     row.skipped_reason = "empty_reference" if n_ref == 0 else "empty"
@@ -203,27 +236,33 @@ class DriftChecks:
                         row.statistic = row.effect = _finite(distance.statistic)
                         row.skipped_reason = distance.skipped_reason
                 rows.append(row)
-        # chi² carries no effect of its own: its effect is the column's JS distance.
-        js = {r.key: r.effect for r in rows if r.test == "js"}
+        # chi² carries no effect of its own: its effect is the column's distance (JS by default).
+        gate = distances[-1]
+        effect = {r.key: r.effect for r in rows if r.test == gate}
         for r in rows:
             if r.test == "chi2":
-                r.effect, r.threshold = js.get(r.key), min_effect["js"]
+                r.effect, r.threshold = effect.get(r.key), min_effect[gate]
         return rows
 
-    def _samples(self) -> tuple[list[str], dict[dt.datetime, tuple[list[str], np.ndarray]]]:
-        """Per window: (sample keys, rows × features matrix) of the deterministic sample.
-        The warehouse pivots the long sample to one row per event, ordered by window and
-        sample key, so results never depend on the engine's row order."""
-        columns = list(self.monitor.numeric)
+    def _samples(self, role: str, columns: list[str]) -> dict[dt.datetime, tuple[list[str], np.ndarray]]:
+        """Per window: (sample keys, rows × columns matrix) of the deterministic sample of
+        one role ('feature' or 'score'). The warehouse pivots the long sample to one row
+        per event, ordered by window and sample key, so results never depend on the
+        engine's row order. Records the dbt build of each window's sample in
+        ``self._sample_builds`` (what an MMD result was computed from)."""
         if not columns:
-            return columns, {}
+            return {}
         pivot = ", ".join(f"max(case when column_name = ? then value end) as c{i}" for i in range(len(columns)))
+        builds = self.wh.arrow(
+            f"select window_start, max(build_id) as build_id from {self.wh.table(self.schema, 'sample_windows')} "
+            "where monitor = ? and role = ? group by window_start", [self.monitor.name, role]).to_pylist()
+        self._sample_builds.setdefault(role, {}).update({r["window_start"]: r["build_id"] for r in builds})
         t = self.wh.arrow(
             f"select window_start, sample_key, {pivot} from {self.wh.table(self.schema, 'sample_windows')} "
-            "where monitor = ? and role = 'feature' group by window_start, sample_key, row_id "
-            "order by window_start, sample_key, row_id", [*columns, self.monitor.name])
+            "where monitor = ? and role = ? group by window_start, sample_key, row_id "
+            "order by window_start, sample_key, row_id", [*columns, self.monitor.name, role])
         if t.num_rows == 0:
-            return columns, {}
+            return {}
         matrix = np.column_stack([t[f"c{i}"].to_numpy(zero_copy_only=False).astype(np.float64) for i in range(len(columns))])
         starts = t["window_start"].to_pylist()
         keys = t["sample_key"].to_pylist()
@@ -231,39 +270,95 @@ class DriftChecks:
         boundaries = [0] + [i for i in range(1, len(starts)) if starts[i] != starts[i - 1]] + [len(starts)]
         for a, b in zip(boundaries, boundaries[1:]):
             out[starts[a]] = (keys[a:b], matrix[a:b])
-        return columns, out
+        return out
+
+    def _reference_sample(self, start: dt.datetime, samples: Mapping[dt.datetime, tuple[list[str], np.ndarray]],
+                          width: int) -> np.ndarray:
+        """The reference rows with the smallest md5(id) across window ``start``'s reference
+        windows, at most reference_sample_size of them."""
+        pool = [(k, m) for w in self.reference_windows(start) if w in samples for k, m in zip(*samples[w])]
+        pool.sort(key=lambda km: km[0])
+        return np.vstack([m for _, m in pool[: self.config.reference_sample_size]]) if pool else np.empty((0, width))
+
+    def _mmd_inputs_key(self, role: str, start: dt.datetime, names: list[str]) -> str:
+        """What an MMD result depends on: the dbt builds of the window's sample and of its
+        reference windows' samples, the columns, and the settings that shape the test."""
+        builds = self._sample_builds.get(role, {})
+        parts = [builds.get(start), *(f"{w.isoformat()}={builds.get(w)}" for w in self.reference_windows(start)),
+                 *names, self.config.sample_size, self.config.reference_sample_size, self.config.permutations,
+                 self.config.seed, __version__]
+        return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:20]
+
+    def _previous_mmd(self) -> dict[tuple[dt.datetime, str], dict[str, Any]]:
+        """The MMD rows of the latest successful run, by (window, column); empty when there
+        is none (or the reporting views do not exist yet)."""
+        if not self.wh.columns(Relation(self.schema, "latest_results")):
+            return {}
+        rows = self.wh.arrow(
+            f"select window_start, column_name, statistic, p_value, n_reference, n_current, skipped_reason, details "
+            f"from {self.wh.table(self.schema, 'latest_results')} where monitor = ? and test = 'mmd'",
+            [self.monitor.name]).to_pylist()
+        return {(r["window_start"], r["column_name"]): r for r in rows}
+
+    def _mmd_row(self, start: dt.datetime, column: str, kind: str, gate: str, reference: np.ndarray,
+                 current: np.ndarray, names: list[str], role: str = "feature") -> TestRow:
+        """One MMD test, or the previous run's result for it when its inputs are the same
+        (a nightly run re-tests only the windows whose samples or references changed)."""
+        row = self._row(start, column, "mmd", kind, threshold=self.monitor.thresholds.min_effect[gate])
+        if reference.shape[0] == 0:
+            row.skipped_reason = row.skipped_reason or "empty_reference"
+            return row
+        if row.skipped_reason is not None:
+            return row
+        inputs = self._mmd_inputs_key(role, start, names)
+        previous = self._previous.get((start, column))
+        details = json.loads(previous["details"]) if previous and previous["details"] else {}
+        if details.get("inputs") == inputs:
+            row.statistic = row.effect = _finite(previous["statistic"])
+            row.p_value = _finite(previous["p_value"])
+            row.n_reference, row.n_current = previous["n_reference"], previous["n_current"]
+            row.skipped_reason = previous["skipped_reason"]
+            row.details = details
+            self.mmd_reused += 1
+            return row
+        result = stats.mmd_test(reference, current, permutations=self.config.permutations, seed=self.config.seed)
+        row.statistic = row.effect = _finite(result.statistic)
+        row.p_value = _finite(result.pvalue)
+        row.n_reference, row.n_current = result.n_reference, result.n_current
+        row.skipped_reason = result.skipped_reason
+        row.details = {"features": names, "bandwidth": _finite(result.bandwidth), "permutations": result.permutations,
+                       "pvalue_method": result.pvalue_method, "inputs": inputs}
+        self.mmd_computed += 1
+        return row
 
     def multivariate(self) -> list[TestRow]:
-        """MMD over all numeric features (column '*'), and Wasserstein per feature, from the
-        bounded samples. The reference sample is the reference rows with the smallest
-        md5(id), at most reference_sample_size of them (leave-one-out for reference windows)."""
-        columns, samples = self._samples()
-        if not samples or not columns:
-            return []
+        """From the bounded samples: MMD over all numeric features (column '*'), MMD over
+        the score vector when there is more than one score (column '*scores', kind
+        prediction), MMD per feature when the monitor asks for it (``mmd_per_feature``,
+        gate ``mmd_feature``), and Wasserstein per feature. The reference sample is
+        leave-one-out for reference windows."""
+        columns = list(self.monitor.numeric)
+        self._sample_builds: dict[str, dict[dt.datetime, str]] = {}
+        self._previous = self._previous_mmd()
+        self.mmd_reused = self.mmd_computed = 0
+        samples = self._samples("feature", columns)
+        self._mmd_inputs: dict[dt.datetime, tuple[np.ndarray, np.ndarray, list[str]]] = {}
         rows: list[TestRow] = []
         min_effect = self.monitor.thresholds.min_effect
         for start in sorted(samples):
-            keys, current = samples[start]
-            pool = [(k, m) for w in self.reference_windows(start) if w in samples
-                    for k, m in zip(*samples[w])]
-            pool.sort(key=lambda km: km[0])
-            reference = np.vstack([m for _, m in pool[: self.config.reference_sample_size]]) if pool else np.empty((0, len(columns)))
+            _, current = samples[start]
+            reference = self._reference_sample(start, samples, len(columns))
             skipped = self.skip.get(start, set())
             keep = [i for i, c in enumerate(columns) if c not in skipped]
-            row = self._row(start, "*", "mmd", "covariate", threshold=min_effect["mmd"])
-            if reference.shape[0] == 0:
-                row.skipped_reason = "empty_reference"
-            else:
-                result = stats.mmd_test(reference[:, keep], current[:, keep], permutations=self.config.permutations,
-                                        seed=self.config.seed)
-                row.statistic = row.effect = _finite(result.statistic)
-                row.p_value = _finite(result.pvalue)
-                row.n_reference, row.n_current = result.n_reference, result.n_current
-                row.skipped_reason = result.skipped_reason
-                row.details = {"features": [columns[i] for i in keep], "bandwidth": _finite(result.bandwidth),
-                               "permutations": result.permutations, "pvalue_method": result.pvalue_method}
+            names = [columns[i] for i in keep]
+            row = self._mmd_row(start, "*", "covariate", "mmd", reference[:, keep], current[:, keep], names)
+            if row.p_value is not None:
+                self._mmd_inputs[start] = (reference[:, keep], current[:, keep], names)
             rows.append(row)
             for i, column in enumerate(columns):
+                if self.monitor.mmd_per_feature:
+                    rows.append(self._mmd_row(start, column, "covariate", "mmd_feature", reference[:, [i]],
+                                              current[:, [i]], [column]))
                 w = self._row(start, column, "wasserstein", "covariate", threshold=min_effect["wasserstein"])
                 ref_col, cur_col = reference[:, i], current[:, i]
                 ref_col, cur_col = ref_col[np.isfinite(ref_col)], cur_col[np.isfinite(cur_col)]
@@ -273,6 +368,13 @@ class DriftChecks:
                     w.statistic = w.effect = _finite(distance.statistic)
                     w.skipped_reason = distance.skipped_reason
                 rows.append(w)
+        scores = list(self.monitor.predictions.scores) if self.monitor.predictions else []
+        if len(scores) > 1:
+            score_samples = self._samples("score", scores)
+            for start in sorted(score_samples):
+                reference = self._reference_sample(start, score_samples, len(scores))
+                rows.append(self._mmd_row(start, "*scores", "prediction", "mmd", reference, score_samples[start][1],
+                                          scores, role="score"))
         return rows
 
     def performance(self) -> list[TestRow]:
@@ -301,8 +403,222 @@ class DriftChecks:
             rows.append(row)
         return rows
 
+    def attribute(self, row: TestRow) -> None:
+        """Name the features that drive a multivariate alert: leave-one-feature-out MMD
+        contributions on the same samples, stored in the row's details, largest first.
+        ``drivers`` are the features with at least DRIVER_SHARE of the largest one."""
+        if "drivers" in row.details or row.window_start not in self._mmd_inputs:
+            return  # attributed already (a result reused from the previous run), or no samples
+        reference, current, features = self._mmd_inputs[row.window_start]
+        result = stats.leave_one_feature_out(reference, current, seed=self.config.seed,
+                                             max_rows=self.config.sample_size)
+        if result.skipped_reason is not None:
+            return
+        ranked = sorted(((f, float(c)) for f, c in zip(features, result.contributions) if math.isfinite(c)),
+                        key=lambda fc: (-fc[1], fc[0]))
+        top = ranked[0][1] if ranked else 0.0
+        row.details["attribution"] = [{"feature": f, "contribution": c} for f, c in ranked]
+        row.details["drivers"] = [f for f, c in ranked if top > 0 and c >= DRIVER_SHARE * top]
+
+    def _label_columns(self) -> tuple[str, str] | None:
+        """(predicted-label column, true-label column) when the monitor has both."""
+        p, l = self.monitor.predictions, self.monitor.labels
+        return (p.label, l.column) if p and l and p.label else None
+
+    def label_shift(self) -> tuple[list[TestRow], list[dict[str, Any]]]:
+        """Black-box shift estimation of every window's class priors from its predicted
+        classes and the reference confusion matrix (stats.bbse), labels or not. Returns
+        the 'bbse' test rows (kind label; effect = total-variation move of the priors)
+        and the per-class estimates for label_shift_estimates."""
+        columns = self._label_columns()
+        if columns is None:
+            return [], []
+        predicted_column, label_column = columns
+        confusion: dict[dt.datetime, dict[tuple[str, str], int]] = defaultdict(dict)
+        for r in self._read("confusion_windows").to_pylist():
+            confusion[r["window_start"]][(r["y_pred"], r["y_true"])] = r["n"]
+        predicted: dict[dt.datetime, dict[str, int]] = defaultdict(dict)
+        observed: dict[dt.datetime, dict[str, int]] = defaultdict(dict)
+        for r in self._read("category_windows", "role in ('prediction', 'label')").to_pylist():
+            if r["role"] == "prediction" and r["column_name"] == predicted_column:
+                predicted[r["window_start"]][r["category"]] = r["n"]
+            elif r["role"] == "label" and r["column_name"] == label_column:
+                observed[r["window_start"]][r["category"]] = r["n"]
+        threshold = self.monitor.thresholds.min_effect["bbse"]
+        rows, estimates = [], []
+        for start in sorted(predicted):
+            reference: dict[tuple[str, str], int] = defaultdict(int)
+            for w in self.reference_windows(start):
+                for cell, n in confusion.get(w, {}).items():
+                    reference[cell] += n
+            row = self._row(start, label_column, "bbse", "label", threshold=threshold,
+                            n_reference=sum(reference.values()), n_current=sum(predicted[start].values()))
+            result = stats.bbse(dict(sorted(reference.items())), dict(sorted(predicted[start].items())),
+                                seed=self.config.seed)
+            row.skipped_reason = row.skipped_reason or result.skipped_reason
+            n_labeled = sum(observed.get(start, {}).values())
+            if result.skipped_reason is None:
+                row.statistic = row.effect = result.statistic
+                row.p_value = _finite(result.pvalue)
+                row.details = {
+                    "classes": list(result.classes), "estimated_prior": list(result.estimated_prior),
+                    "ci_low": list(result.ci_low), "ci_high": list(result.ci_high),
+                    "reference_prior": list(result.reference_prior), "n_labeled": n_labeled,
+                    "condition_number": result.condition_number}
+                w = self.windows[start]
+                for i, cls in enumerate(result.classes):
+                    estimates.append({
+                        "monitor": self.monitor.name, "window_start": w.start, "window_end": w.end,
+                        "column_name": label_column, "class_label": cls,
+                        "reference_prior": result.reference_prior[i], "estimated_prior": result.estimated_prior[i],
+                        "ci_low": result.ci_low[i], "ci_high": result.ci_high[i],
+                        "observed_prior": observed[start].get(cls, 0) / n_labeled if n_labeled else None,
+                        "n_predicted": row.n_current, "n_labeled": n_labeled})
+            rows.append(row)
+        return rows, estimates
+
+    def calibration(self) -> list[TestRow]:
+        """Concept shift within score bins: P(y = 1 | score bin) of each window and
+        segment against the same segment's reference, corrected to the window's observed
+        prior (stats.calibration_shift). Needs MIN_LABELED labelled events. Score bins
+        only mean the same x-region for the same model, so only events of model versions
+        the reference ran are compared; a window with none is 'empty_reference' (a new
+        model's score shift is a prediction shift, tested as such)."""
+        if not self._label_columns():
+            return []
+        bins: dict[tuple[str, dt.datetime], dict[tuple[str, int], tuple[int, int]]] = defaultdict(dict)
+        for r in self._read("score_bin_windows").to_pylist():
+            bins[(r["segment"], r["window_start"])][(r["model_version"], r["bin"])] = (r["n_labeled"], r["n_positive"])
+        threshold = self.monitor.thresholds.min_effect["calibration"]
+        rows = []
+        for (segment, start), window_bins in sorted(bins.items()):
+            reference: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+            for w in self.reference_windows(start):
+                for key, (n, k) in bins.get((segment, w), {}).items():
+                    reference[key][0] += n
+                    reference[key][1] += k
+            versions = {v for v, _ in reference}
+            current: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+            for (version, b), (n, k) in window_bins.items():
+                if version in versions:
+                    current[b][0] += n
+                    current[b][1] += k
+            pooled_ref: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+            for (_, b), (n, k) in reference.items():
+                pooled_ref[b][0] += n
+                pooled_ref[b][1] += k
+            keys = sorted(set(pooled_ref) | set(current))
+            ref_n, ref_k = [pooled_ref[b][0] for b in keys], [pooled_ref[b][1] for b in keys]
+            cur_n, cur_k = [current[b][0] for b in keys], [current[b][1] for b in keys]
+            row = self._row(start, "calibration", "calibration", "concept", segment=segment, threshold=threshold,
+                            n_reference=sum(ref_n), n_current=sum(cur_n))
+            excluded = sorted({v for v, _ in window_bins} - versions)
+            if excluded:
+                row.details["model_versions_not_in_reference"] = excluded
+            if row.skipped_reason is None and (not versions or not current):
+                row.skipped_reason = "empty_reference" if not versions else "model_version_not_in_reference"
+            if row.skipped_reason is None and (sum(cur_n) < MIN_LABELED or sum(ref_n) < MIN_LABELED):
+                row.skipped_reason = "too_few_labels"
+            if row.skipped_reason is None:
+                result = stats.calibration_shift(ref_n, ref_k, cur_n, cur_k)
+                row.statistic, row.p_value = _finite(result.statistic), _finite(result.pvalue)
+                row.effect, row.skipped_reason = _finite(result.effect), result.skipped_reason
+                row.details["bins"] = result.bins
+            rows.append(row)
+        return rows
+
+    def class_conditional(self) -> list[TestRow]:
+        """P(x | y): each numeric feature's mean per true class against the same class in
+        the reference (standardised mean difference, Welch's z). Tracked evidence for
+        telling label shift (these stay put) from covariate shift; no threshold, so these
+        rows never alert on their own. Segment '<label>=<class>'."""
+        columns = self._label_columns()
+        if columns is None:
+            return []
+        label_column = columns[1]
+        moments: dict[tuple[str, str], dict[dt.datetime, tuple[int, float, float]]] = defaultdict(dict)
+        for r in self._read("class_conditional_windows").to_pylist():
+            if r["n"]:
+                moments[(r["column_name"], r["label_class"])][r["window_start"]] = (
+                    int(r["n"]), float(r["mean"]), float(r["stddev"] or 0.0))
+        rows = []
+        for (column, cls), by_window in sorted(moments.items()):
+            for start, (n, mean, sd) in sorted(by_window.items()):
+                n_ref, mean_ref, sd_ref = _pooled_moments([by_window[w] for w in self.reference_windows(start)
+                                                           if w in by_window])
+                row = self._row(start, column, "smd", "covariate", segment=f"{label_column}={cls}",
+                                n_reference=n_ref, n_current=n)
+                if row.skipped_reason is None:
+                    result = stats.standardized_mean_difference(n_ref, mean_ref, sd_ref, n, mean, sd)
+                    row.statistic, row.p_value = _finite(result.statistic), _finite(result.pvalue)
+                    row.effect, row.skipped_reason = _finite(result.effect), result.skipped_reason
+                rows.append(row)
+        return rows
+
+    def feedback_trend(self) -> list[TestRow]:
+        """The feedback-loop signal: a sustained trend in the share of the top predicted
+        class over the TREND_WINDOWS windows up to each window (Mann–Kendall, Theil–Sen
+        change across the span as the effect). The entropy's trend is in the details."""
+        if not self.monitor.predictions or not self.monitor.predictions.label:
+            return []
+        column = self.monitor.predictions.label
+        series = {r["window_start"]: r for r in self._read("prediction_windows", "column_kind = 'predicted_label'").to_pylist()
+                  if r["column_name"] == column}
+        threshold = self.monitor.thresholds.min_effect["trend"]
+        rows = []
+        for i, start in enumerate(self._order):
+            if start not in series:
+                continue
+            span = self._order[max(0, i - TREND_WINDOWS + 1):i + 1]
+            row = self._row(start, column, "trend", "prediction", threshold=threshold, n_current=len(span))
+            if len(span) < TREND_WINDOWS:
+                row.skipped_reason = row.skipped_reason or "too_few_windows"
+            if row.skipped_reason is None:
+                top = stats.mann_kendall([_finite(series[w]["top_share"]) if w in series else None for w in span])
+                entropy = stats.mann_kendall([_finite(series[w]["entropy"]) if w in series else None for w in span])
+                row.statistic, row.p_value = top.statistic, _finite(top.pvalue)
+                row.effect, row.skipped_reason = _finite(top.effect), top.skipped_reason
+                row.details = {"top_share_slope": top.slope, "entropy_slope": entropy.slope,
+                               "first_window": span[0].isoformat(sep=" ")}
+            rows.append(row)
+        return rows
+
     def all(self) -> list[TestRow]:
-        return self.ks() + self.histogram_distances() + self.categorical() + self.multivariate() + self.performance()
+        self.label_shift_estimates: list[dict[str, Any]] = []
+        bbse_rows, self.label_shift_estimates = self.label_shift()
+        return (self.ks() + self.histogram_distances() + self.categorical() + self.multivariate()
+                + self.performance() + bbse_rows + self.calibration() + self.segment_predictions()
+                + self.class_conditional() + self.feedback_trend())
+
+
+def _pooled_moments(parts: Iterable[tuple[int, float, float]]) -> tuple[int, float, float]:
+    """(n, mean, sample sd) of the union of groups given as (n, mean, sample sd)."""
+    parts = [p for p in parts if p[0] > 0]
+    n = sum(p[0] for p in parts)
+    if n == 0:
+        return 0, math.nan, math.nan
+    mean = sum(p[0] * p[1] for p in parts) / n
+    m2 = sum((p[0] - 1) * p[2] * p[2] + p[0] * (p[1] - mean) ** 2 for p in parts)
+    return n, mean, math.sqrt(m2 / (n - 1)) if n > 1 else math.nan
+
+
+def classify_kinds(rows: list[TestRow]) -> None:
+    """A performance or calibration alert names the shift that explains it (docs,
+    "Shift kinds"): 'label' when the class prior moved in the same window (a label or
+    BBSE alert), 'covariate' when P(x) moved there, 'concept' only when neither did,
+    i.e. P(y | x) itself moved. The reason is kept in the details."""
+    moved: dict[tuple[str, dt.datetime], set[str]] = defaultdict(set)
+    for r in rows:
+        if r.drifted and r.segment == "*" and r.shift_kind in ("label", "covariate"):
+            moved[(r.monitor, r.window_start)].add(r.shift_kind)
+    for r in rows:
+        if r.drifted and r.shift_kind == "concept":
+            kinds = moved.get((r.monitor, r.window_start), set())
+            for kind in ("label", "covariate"):
+                if kind in kinds:
+                    r.shift_kind = kind
+                    r.details["kind_reason"] = f"{kind} shift in the same window explains the {r.test} change"
+                    break
 
 
 def decide(rows: list[TestRow], monitors: Mapping[str, Monitor]) -> None:
@@ -316,9 +632,8 @@ def decide(rows: list[TestRow], monitors: Mapping[str, Monitor]) -> None:
         q = stats.benjamini_hochberg(p) if fdr else p
         for r, qv in zip(group, q):
             r.q_value = float(qv)
-    q_of = {}
-    for r in primary:
-        q_of[(r.key, r.shift_kind)] = r.q_value
+    # Effect rows share the q-value of their own column's KS or chi² test.
+    q_of = {(r.key, r.shift_kind): r.q_value for r in primary if r.test in ("ks", "chi2")}
     for r in rows:
         if r.test not in PRIMARY_TESTS and r.skipped_reason is None:
             r.q_value = q_of.get((r.key, r.shift_kind))
@@ -342,10 +657,19 @@ def to_table(rows: Iterable[TestRow], *, run_id: str, computed_at: dt.datetime,
     return pa.Table.from_pylist(records, schema=DRIFT_SCHEMA)
 
 
+@dataclass
+class DriftOutcome:
+    """The tables one run of the drift checks writes."""
+
+    results: pa.Table  # drift_results
+    label_shift: pa.Table  # label_shift_estimates
+
+
 def run_drift_checks(warehouse: Warehouse, config: Config, *, run_id: str, computed_at: dt.datetime,
                      skip_columns: Mapping[str, Mapping[dt.datetime, set[str]]] | None = None,
-                     progress: Callable[[str], None] | None = None) -> pa.Table:
-    """Run every drift test of every monitor and return the ``drift_results`` rows."""
+                     progress: Callable[[str], None] | None = None) -> DriftOutcome:
+    """Run every drift test of every monitor: decide (BH and the effect gates), attribute
+    the multivariate alerts to features, name each alert's shift kind."""
     rows: list[TestRow] = []
     checks = {}
     for monitor in config.monitors:
@@ -353,7 +677,17 @@ def run_drift_checks(warehouse: Warehouse, config: Config, *, run_id: str, compu
             progress(monitor.name)
         checks[monitor.name] = DriftChecks(warehouse, config, monitor, (skip_columns or {}).get(monitor.name))
         rows.extend(checks[monitor.name].all())
+        if progress:
+            c = checks[monitor.name]
+            progress(f"{monitor.name}: {c.mmd_computed} MMD tests computed, {c.mmd_reused} unchanged since the last run")
     decide(rows, {m.name: m for m in config.monitors})
-    return to_table(rows, run_id=run_id, computed_at=computed_at,
-                    reference_of=lambda r: reference_label(checks[r.monitor].monitor,
-                                                           checks[r.monitor].windows[r.window_start]))
+    for r in rows:
+        if r.drifted and r.test == "mmd" and r.column_name == "*":
+            checks[r.monitor].attribute(r)
+    classify_kinds(rows)
+    estimates = [{"run_id": run_id, **e, "computed_at": computed_at}
+                 for c in checks.values() for e in c.label_shift_estimates]
+    results = to_table(rows, run_id=run_id, computed_at=computed_at,
+                       reference_of=lambda r: reference_label(checks[r.monitor].monitor,
+                                                              checks[r.monitor].windows[r.window_start]))
+    return DriftOutcome(results, pa.Table.from_pylist(estimates, schema=LABEL_SHIFT_SCHEMA))

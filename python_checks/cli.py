@@ -18,9 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import click
+# One BLAS thread unless the user says otherwise: the run's parallelism is the warehouse's,
+# and OpenBLAS threads that spin against a busy scheduler made the MMD step 3-4x slower at
+# a load of 5 on 2 cores (docs/benchmarks.md). Set before numpy is first imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from python_checks.errors import ConfigError, ShiftwatchError
+import click  # noqa: E402
+
+from python_checks.errors import ConfigError, ShiftwatchError  # noqa: E402
 
 SEVERITY_RANK = {"warning": 1, "critical": 2}
 
@@ -146,7 +151,8 @@ def report_run(out: Output, result: Any, fail_on: str) -> int:
         click.echo("\nschema changes:")
         click.echo(format_schema_changes(result.schema_changes))
     click.echo(f"\nresults: {result.warehouse}, schema {result.results_schema} "
-               "(drift_results, quality_results, schema_changes, runs; views alerts, alert_history, latest_status, drift_timeline)")
+               "(drift_results, label_shift_estimates, quality_results, schema_changes, runs; "
+               "views alerts, alert_history, latest_status, drift_timeline, segment_ranking)")
     return code
 
 

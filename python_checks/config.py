@@ -29,7 +29,7 @@ DEFAULT_MIN_EFFECT = dict(STATS_DEFAULT_MIN_EFFECT)
 TOP_LEVEL_KEYS = {"results_schema", "expectations_dir", "monitors", "sample_size", "reference_sample_size",
                   "permutations", "seed", "memory_limit", "lock_timeout"}
 MONITOR_KEYS = {"name", "relation", "id", "timestamp", "window", "reference", "features",
-                "predictions", "labels", "segments", "schema_version", "schema_version_column",
+                "predictions", "labels", "segments", "schema_version", "schema_version_column", "mmd_per_feature",
                 "thresholds"}
 THRESHOLD_KEYS = {"alpha", "fdr", "min_effect", "persist"}
 
@@ -104,6 +104,7 @@ class Monitor:
     schema_version_column: str | None
     thresholds: Thresholds
     features_inferred: bool = False
+    mmd_per_feature: bool = False  # also an MMD test per numeric feature (the multivariate one always runs)
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,10 @@ def _parse_monitor(raw: Any, index: int, problems: _Problems) -> Monitor | None:
     if schema_version_column is not None:
         schema_version_column = _identifier(schema_version_column, f"{at}.schema_version_column", problems)
     thresholds = _thresholds(raw.get("thresholds", {}), f"{at}.thresholds", problems)
+    mmd_per_feature = raw.get("mmd_per_feature", False)
+    if not isinstance(mmd_per_feature, bool):
+        problems.add(f"{at}.mmd_per_feature", f"expected true or false, got {mmd_per_feature!r}")
+        mmd_per_feature = False
 
     if relation is None or id_column is None or timestamp is None or window is None or reference is None:
         return None
@@ -284,7 +289,7 @@ def _parse_monitor(raw: Any, index: int, problems: _Problems) -> Monitor | None:
                    reference=reference, numeric=numeric, categorical=categorical, predictions=predictions,
                    labels=labels, segments=segments, schema_version=schema_version,
                    schema_version_column=schema_version_column, thresholds=thresholds,
-                   features_inferred=not (numeric or categorical))
+                   features_inferred=not (numeric or categorical), mmd_per_feature=mmd_per_feature)
 
 
 def _identifier(value: Any, where: str, problems: _Problems) -> str | None:

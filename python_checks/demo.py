@@ -29,7 +29,7 @@ OUT_OF_RANGE = (40,)  # 3% of ages are -1
 UNSEEN_CATEGORY = (42,)  # 1% of regions are 'atlantis'
 COVARIATE = range(44, 50)  # car_value +0.8 sd, debt_to_income_ratio +0.7 sd
 PREDICTION = range(66, 70)  # model v2, just deployed, compresses scores toward 0.5 (same labels): still open
-LABEL = range(54, 58)  # P(repaid) 0.68 -> 0.82 with P(x | y) unchanged
+LABEL = range(54, 58)  # P(repaid) 0.671 -> 0.814 with P(x | y) unchanged (label_shift_prior)
 CONCEPT = range(58, 64)  # in region 'south', P(repaid | x) flips; P(x), P(y) unchanged
 SCHEMA_V2 = range(66, 70)  # loan_term_months retyped BIGINT -> DOUBLE (years), channel added
 
@@ -207,6 +207,22 @@ def apply_schema_change(warehouse, data: DemoData, schema: str = "main") -> None
     warehouse.load_arrow(schema, "car_loan", v2, replace=False)
 
 
+def reference_prior() -> float:
+    """P(repaid = 1) of the reference process: E[sigmoid(1 + S)], S ~ N(0, 6 · 0.61²)."""
+    from scipy import integrate, special, stats
+
+    sd = 0.61 * np.sqrt(6.0)
+    return float(integrate.quad(lambda s: special.expit(1.0 + s) * stats.norm.pdf(s, scale=sd), -12 * sd, 12 * sd)[0])
+
+
+def label_shift_prior() -> float:
+    """P(repaid = 1) on the label-shift days: the reference prior after the rejection step
+    keeps a negative with probability (0.18/0.82)/(0.32/0.68) and every positive."""
+    p = reference_prior()
+    keep_negative = (0.18 / 0.82) / (0.32 / 0.68)
+    return p / (p + (1.0 - p) * keep_negative)
+
+
 def truth() -> dict:
     """The injected events as the alerts, quality failures and schema changes they must cause."""
     def window(day: int) -> str:
@@ -224,9 +240,17 @@ def truth() -> dict:
         # The prior moves 14 points (JS 0.14 against a gate of 0.1); what it drags along,
         # P(y_pred) and P(x) along the model's signal, stays clearly under every gate.
         alerts.append({"column_name": "repaid", "window_start": window(day), "shift_kind": "label", "segment": "*"})
+    for day in PREDICTION:
+        # v2's compressed scores move every region's score distribution alike.
+        for region in REGIONS:
+            alerts.append({"column_name": "y_pred_proba", "window_start": window(day), "shift_kind": "prediction",
+                           "segment": f"region={region}"})
     for day in CONCEPT:
+        # P(repaid | x) flips in the south: its accuracy drops and P(y | score bin) moves,
+        # in the segment and (30% of events) in the whole.
         for segment in ("*", "region=south"):
-            alerts.append({"column_name": "accuracy", "window_start": window(day), "shift_kind": "concept", "segment": segment})
+            for column in ("accuracy", "calibration"):
+                alerts.append({"column_name": column, "window_start": window(day), "shift_kind": "concept", "segment": segment})
     quality = (
         [{"column_name": "employment_years", "window_start": window(d), "expectation": "expect_column_values_to_not_be_null"} for d in NULL_BURST]
         + [{"column_name": "age", "window_start": window(d), "expectation": "expect_column_values_to_be_between"} for d in OUT_OF_RANGE]
@@ -245,7 +269,8 @@ def truth() -> dict:
             "unseen_category": {"days": list(UNSEEN_CATEGORY), "columns": ["region"], "what": "1% of rows have region 'atlantis'"},
             "covariate_shift": {"days": list(COVARIATE), "columns": ["car_value", "debt_to_income_ratio"], "what": "+0.8 sd and +0.7 sd mean shifts"},
             "prediction_shift": {"days": list(PREDICTION), "columns": ["y_pred_proba"], "what": "model v2 halves the logit: same labels, compressed scores"},
-            "label_shift": {"days": list(LABEL), "columns": ["repaid"], "what": "P(repaid) 0.68 -> 0.82, P(x | y) unchanged"},
+            "label_shift": {"days": list(LABEL), "columns": ["repaid"], "what": "P(repaid) 0.67 -> 0.81, P(x | y) unchanged",
+                            "reference_prior": reference_prior(), "true_prior": label_shift_prior()},
             "concept_shift": {"days": list(CONCEPT), "columns": ["repaid"], "segment": "region=south", "what": "P(repaid | x) flips in region south"},
             "schema_v2": {"days": list(SCHEMA_V2), "columns": ["loan_term_months", "channel"], "what": "loan_term_months BIGINT -> DOUBLE in years; channel VARCHAR added"},
         },

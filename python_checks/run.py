@@ -225,9 +225,9 @@ def _execute_locked(ctx: Context, *, run_id: str, started: dt.datetime, full_ref
     with ctx.warehouse() as wh:
         finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         counts = {
-            "tests": drift.num_rows if drift is not None else 0,
-            "drifted": int(sum(drift["drifted"].to_pylist())) if drift is not None else 0,
-            "skipped": int(sum(1 for r in drift["skipped_reason"].to_pylist() if r)) if drift is not None else 0,
+            "tests": drift.results.num_rows if drift is not None else 0,
+            "drifted": int(sum(drift.results["drifted"].to_pylist())) if drift is not None else 0,
+            "skipped": int(sum(1 for r in drift.results["skipped_reason"].to_pylist() if r)) if drift is not None else 0,
             "quality_checks": quality.results.num_rows,
             "quality_failures": int(sum(1 for s in quality.results["success"].to_pylist() if s is False)),
             "schema_changes": quality.schema_changes.num_rows,
@@ -237,7 +237,8 @@ def _execute_locked(ctx: Context, *, run_id: str, started: dt.datetime, full_ref
                                pa.array([json.dumps(counts, sort_keys=True)], pa.string()))
         tables = {"quality_results": quality.results, "schema_changes": quality.schema_changes, "runs": runs}
         if drift is not None:
-            tables["drift_results"] = drift
+            tables["drift_results"] = drift.results
+            tables["label_shift_estimates"] = drift.label_shift
         # The final runs row replaces the 'running' one in the same transaction as the results.
         wh.write_rows(tables, schema, delete={"runs": ("run_id = ?", [run_id])})
         alerts = read_run_alerts(wh, schema) if drift is not None else []

@@ -31,20 +31,35 @@ REPORT_TABLES: dict[str, tuple[str, ...]] = {
                         "expectation", "column_name", "success", "observed_value", "expected", "details"),
     "schema_changes": ("run_id", "monitor", "schema_version", "column_name", "change", "expected_type",
                        "actual_type"),
+    # BBSE: each window's class priors estimated from its predictions before labels arrive.
+    "label_shift_estimates": ("run_id", "monitor", "window_start", "window_end", "column_name", "class_label",
+                              "reference_prior", "estimated_prior", "ci_low", "ci_high", "observed_prior",
+                              "n_predicted", "n_labeled", "computed_at"),
+    # The view ranking each window's segments by their accuracy gap to the whole.
+    "segment_ranking": ("monitor", "window_start", "window_end", "segment", "accuracy", "overall_accuracy",
+                        "accuracy_gap", "n_labeled", "drifted_tests", "accuracy_drop_vs_reference",
+                        "calibration_gap", "segment_rank"),
+    # The predicted-label rows only (PREDICTION_KINDS): top-class share and entropy per
+    # window, the feedback-loop signal.
+    "prediction_windows": ("monitor", "window_start", "window_end", "column_name", "column_kind", "n",
+                           "n_distinct", "entropy", "top_share", "is_reference"),
 }
 # Where a report table is read from when its name differs: the alert list shows every
 # episode of the latest run, open and closed (the `alerts` view holds the open ones only).
 SOURCES = {"alerts": "alert_history"}
 # Tables that hold one set of rows per run; the report shows the latest run's.
-RUN_SCOPED = ("drift_results", "quality_results", "schema_changes")
+RUN_SCOPED = ("drift_results", "quality_results", "schema_changes", "label_shift_estimates")
 # performance_windows is read for these metrics only (the report draws accuracy).
 PERFORMANCE_METRICS = ("accuracy",)
+# prediction_windows is read for these column kinds only (the feedback-loop chart).
+PREDICTION_KINDS = ("predicted_label",)
 
 
 def load_report_tables(warehouse: Warehouse, results_schema: str) -> dict[str, pa.Table]:
     """The tables ``render_report`` draws, read from ``results_schema``.
 
-    drift_results, quality_results and schema_changes are restricted to the latest run:
+    drift_results, quality_results, schema_changes and label_shift_estimates are
+    restricted to the latest run:
     the ``runs`` row with status 'success' and the greatest started_at, or, when there is
     no such row, the greatest run_id present in drift_results (run ids start with their
     UTC start time, so they sort by time). Missing tables are left out of the result,
@@ -76,6 +91,9 @@ def load_report_tables(warehouse: Warehouse, results_schema: str) -> dict[str, p
         elif name == "performance_windows" and "metric" in present[name]:
             marks = ", ".join("?" for _ in PERFORMANCE_METRICS)
             table = select(name, f"{warehouse.quote('metric')} in ({marks})", list(PERFORMANCE_METRICS))
+        elif name == "prediction_windows" and "column_kind" in present[name]:
+            marks = ", ".join("?" for _ in PREDICTION_KINDS)
+            table = select(name, f"{warehouse.quote('column_kind')} in ({marks})", list(PREDICTION_KINDS))
         else:
             table = select(name)
         if table is not None:

@@ -3,9 +3,12 @@
 The page makes no request of any kind: CSS is inline, charts are inline SVG drawn in
 Python (``svg.py``), there is no script, and a Content-Security-Policy forbids loading
 anything. Every string from the tables is escaped. Sections: overview per monitor,
-open alerts (each links to its column), per monitor a columns × windows heatmap,
-performance over time and one card per column (reference vs latest and worst window),
-then quality failures, schema changes and the recent runs.
+open alerts (each links to its column), per monitor a columns × windows heatmap, the
+label shift estimated before labels arrive (BBSE), performance over time and concept
+shift, the segments that degraded, the attribution of multivariate drift, the feedback
+loop, P(x | y), and one card per column (reference vs latest and worst window), then
+quality failures, schema changes and the recent runs. A section whose data is absent is
+left out and named in the monitor's "no data" line.
 """
 
 from __future__ import annotations
@@ -31,6 +34,14 @@ ROLE_ORDER = ("feature", "score", "prediction", "label")
 ALL_ROWS = "*"
 MAX_TABLE_ROWS = 500  # quality failures shown; the rest are counted
 MAX_CATEGORIES = 12  # bars per categorical plot; the rest are summed into "other"
+# Tests whose rows are evidence, never a decision (no threshold, never drifted): shown in
+# their own section (P(x | y)), kept out of the heatmap and the column cards.
+TRACKED_TESTS = ("smd",)
+MAX_SEGMENTS = 8  # segments listed per window (flagged ones always)
+MAX_SEGMENT_WINDOWS = 30  # windows in the segments table, the most recent
+MAX_CLASSES = 6  # label-shift charts per label column (the classes that moved most)
+MAX_BARS = 6  # features per attribution bar list
+SMD_WINDOWS = 4  # latest windows in the P(x | y) table, and at most as many label-shift windows
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
@@ -169,6 +180,10 @@ class MonitorData:
     performance: list[dict] = field(default_factory=list)
     quality: list[dict] = field(default_factory=list)
     schema_changes: list[dict] = field(default_factory=list)
+    tracked: list[dict] = field(default_factory=list)  # drift_results rows that never decide (TRACKED_TESTS)
+    label_shift: list[dict] = field(default_factory=list)  # label_shift_estimates
+    segments: list[dict] = field(default_factory=list)  # segment_ranking
+    predicted: list[dict] = field(default_factory=list)  # prediction_windows, predicted_label rows
 
     def label(self, start: Any) -> str:
         return _ts(start, date_only=self.daily)
@@ -206,7 +221,15 @@ def _collect(tables: Mapping[str, pa.Table]) -> tuple[dict[str, MonitorData], li
         return monitors[key]
 
     for r in _only_run(_rows(tables, "drift_results"), latest_id):
-        monitor(r.get("monitor")).drift.append(r)
+        m = monitor(r.get("monitor"))
+        (m.tracked if r.get("test") in TRACKED_TESTS else m.drift).append(r)
+    for r in _only_run(_rows(tables, "label_shift_estimates"), latest_id):
+        monitor(r.get("monitor")).label_shift.append(r)
+    for r in _rows(tables, "segment_ranking"):
+        monitor(r.get("monitor")).segments.append(r)
+    for r in _rows(tables, "prediction_windows"):
+        if r.get("column_kind", "predicted_label") == "predicted_label":
+            monitor(r.get("monitor")).predicted.append(r)
     for r in _rows(tables, "alerts"):
         m = monitor(r.get("monitor"))
         (m.closed_alerts if r.get("status") == "closed" else m.alerts).append(r)
@@ -224,7 +247,8 @@ def _collect(tables: Mapping[str, pa.Table]) -> tuple[dict[str, MonitorData], li
 
     for m in monitors.values():
         windows: dict[Any, Window] = {}
-        for r in (*m.features, *m.histograms, *m.categories, *m.performance, *m.drift, *m.quality):
+        for r in (*m.features, *m.histograms, *m.categories, *m.performance, *m.drift, *m.quality, *m.tracked,
+                  *m.label_shift, *m.segments, *m.predicted):
             start = r.get("window_start")
             if start is None:
                 continue
@@ -270,7 +294,7 @@ def _overview(monitors: Mapping[str, MonitorData], latest: dict | None) -> str:
         body.append(
             f"<tr><th scope='row'><a href='#{esc(heatmap_anchor(m.name))}'>{esc(m.name)}</a></th>"
             f"<td>{_badge(status)}</td><td>{windows}</td><td class='nw'>{latest_window}</td>"
-            f"<td class='num'>{len(m.drift):,}</td><td class='num'>{drifted:,}</td><td class='num'>{skipped:,}</td>"
+            f"<td class='num'>{len(m.drift) + len(m.tracked):,}</td><td class='num'>{drifted:,}</td><td class='num'>{skipped:,}</td>"
             f"{kinds}<td class='num'>{quality}</td><td class='num'>{len(m.schema_changes)}</td>"
             f"<td class='nw'>{esc(_ts(computed))}</td></tr>")
     if not body:
@@ -388,7 +412,10 @@ def _heatmap(m: MonitorData) -> str:
     return (f"<figure class='hm-fig'><div class='scroll' id='hmgrid-{esc(_slug(m.name))}'>{chart}</div>"
             f"<figcaption>Each cell is one column (and segment) in one window: colour = the strongest test's "
             f"effect / threshold, a dark dot = drifted (q &lt; alpha and effect ≥ its minimum), hatched = "
-            f"skipped. Hover a cell for every test; click a row label for its plots.</figcaption></figure>")
+            f"skipped. Hover a cell for every test; click a row label for its plots."
+            + (" Class-conditional (P(x | y)) comparisons are evidence, not decisions: they have "
+               f"<a href='#{esc(_sub_id('pxy', m.name))}'>their own table</a>." if m.tracked else "")
+            + "</figcaption></figure>")
 
 
 def _performance(m: MonitorData) -> str:
@@ -689,16 +716,640 @@ def _column_card(m: MonitorData, c: ColumnInfo) -> str:
     return "".join(parts)
 
 
+# --------------------------------------------------------------------------- ML-observability sections
+def _details(row: Mapping[str, Any]) -> dict:
+    """A result row's details as a dict; anything unreadable gives {}."""
+    value = row.get("details")
+    if isinstance(value, Mapping):
+        return dict(value)
+    if not value:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _overall(row: Mapping[str, Any]) -> bool:
+    return (row.get("segment") or ALL_ROWS) == ALL_ROWS
+
+
+def _runs_of(indices: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive window positions grouped as (first, last)."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(set(indices)):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def _span(m: MonitorData, first: int, last: int) -> str:
+    a, b = m.label(m.windows[first].start), m.label(m.windows[last].start)
+    return a if first == last else f"{a} – {b}"
+
+
+def _spans(m: MonitorData, indices: Iterable[int]) -> str:
+    return ", ".join(_span(m, a, b) for a, b in _runs_of(indices))
+
+
+def _pp(value: Any, *, signed: bool = False) -> str:
+    """A difference of two proportions in percentage points."""
+    x = _f(value)
+    if x is None:
+        return "–"
+    return f"{x * 100:+.1f} pp" if signed else f"{x * 100:.1f} pp"
+
+
+def _sub_id(key: str, monitor: str) -> str:
+    return f"{key}-{_slug(monitor)}"
+
+
+def _sub(m: MonitorData, key: str, title: str, body: str) -> str:
+    sid = _sub_id(key, m.name)
+    return (f"<section class='sub' id='{esc(sid)}' aria-labelledby='h-{esc(sid)}'>"
+            f"<h3 id='h-{esc(sid)}'>{title}</h3>{body}</section>")
+
+
+def _class_key(value: str) -> tuple:
+    x = _f(value)
+    return (0, x, value) if x is not None else (1, 0.0, value)
+
+
+def _skip_note(rows: Iterable[Mapping[str, Any]], what: str) -> str:
+    reasons: dict[str, int] = defaultdict(int)
+    for r in rows:
+        if _is_skipped(r):
+            reasons[str(r.get("skipped_reason"))] += 1
+    if not reasons:
+        return ""
+    listed = ", ".join(f"{esc(k)} × {v}" for k, v in sorted(reasons.items()))
+    return f"<p class='small muted'>{esc(what)} skipped in {sum(reasons.values())} windows: {listed}.</p>"
+
+
+# ---- label shift (BBSE)
+POSITIVE_CLASSES = ("1", "1.0", "true", "yes", "positive", "pos")
+
+
+def _estimates_from_details(bbse: Iterable[Mapping[str, Any]]) -> list[dict]:
+    """label_shift_estimates rebuilt from the bbse rows' details, for result sets without
+    the table (observed priors are then unknown)."""
+    out = []
+    for r in bbse:
+        d = _details(r)
+        classes = d.get("classes")
+        if _is_skipped(r) or not isinstance(classes, list):
+            continue
+
+        def at(key: str, k: int) -> Any:
+            values = d.get(key)
+            return values[k] if isinstance(values, list) and k < len(values) else None
+
+        for k, cls in enumerate(classes):
+            out.append({"monitor": r.get("monitor"), "window_start": r.get("window_start"),
+                        "window_end": r.get("window_end"), "column_name": r.get("column_name"),
+                        "class_label": str(cls), "reference_prior": at("reference_prior", k),
+                        "estimated_prior": at("estimated_prior", k), "ci_low": at("ci_low", k),
+                        "ci_high": at("ci_high", k), "observed_prior": None, "n_predicted": r.get("n_current"),
+                        "n_labeled": d.get("n_labeled")})
+    return out
+
+
+def _shown_classes(classes: list[str], rows: list[dict]) -> list[str]:
+    """The positive class of a binary label; otherwise the classes whose estimate moved
+    most from the reference prior (at most MAX_CLASSES), in class order."""
+    if len(classes) == 2:
+        positive = [c for c in classes if c.strip().lower() in POSITIVE_CLASSES]
+        return positive[:1] or classes[1:]
+    moved: dict[str, float] = defaultdict(float)
+    for r in rows:
+        est, ref = _f(r.get("estimated_prior")), _f(r.get("reference_prior"))
+        if est is not None and ref is not None:
+            cls = str(r.get("class_label"))
+            moved[cls] = max(moved[cls], abs(est - ref))
+    chosen = sorted(classes, key=lambda c: (-moved.get(c, 0.0), _class_key(c)))[:MAX_CLASSES]
+    return sorted(chosen, key=_class_key)
+
+
+def _label_test_state(m: MonitorData, column: str, start: Any) -> str:
+    """What the tests on the arrived labels (chi², PSI, JS of the label) say in one window."""
+    rows = [r for r in m.drift if r.get("shift_kind") == "label" and r.get("test") != "bbse" and _overall(r)
+            and str(r.get("column_name")) == column and r.get("window_start") == start]
+    if not rows:
+        return "–"
+    drifted = sorted({str(r.get("test")) for r in rows if r.get("drifted")})
+    if drifted:
+        return "drifted (" + esc(", ".join(drifted)) + ")"
+    if all(_is_skipped(r) for r in rows):
+        return "not yet (" + esc(", ".join(sorted({str(r.get("skipped_reason")) for r in rows}))) + ")"
+    return "no shift"
+
+
+def _label_shift(m: MonitorData) -> str:
+    bbse = [r for r in m.drift if r.get("test") == "bbse" and _overall(r)]
+    estimates = m.label_shift or _estimates_from_details(bbse)
+    if not estimates and not bbse:
+        return ""
+    n = len(m.windows)
+    labels = [m.label(w.start) for w in m.windows]
+    reference = [w.is_reference for w in m.windows]
+    by_column: dict[str, list[dict]] = defaultdict(list)
+    for r in estimates:
+        if r.get("window_start") in m.index:
+            by_column[str(r.get("column_name"))].append(r)
+    bbse_at: dict[tuple[str, int], dict] = {}
+    for r in bbse:
+        if r.get("window_start") in m.index:
+            bbse_at[(str(r.get("column_name")), m.index[r.get("window_start")])] = r
+    parts = []
+    for column in sorted(set(by_column) | {c for c, _ in bbse_at}):
+        rows = by_column.get(column, [])
+        flagged = sorted(i for (c, i), r in bbse_at.items() if c == column and r.get("drifted"))
+        marked = [i in set(flagged) for i in range(n)]
+        classes = sorted({str(r.get("class_label")) for r in rows}, key=_class_key)
+        shown = _shown_classes(classes, rows)
+        figures = []
+        for cls in shown:
+            est: list[float | None] = [None] * n
+            low, high, ref, obs, coverage = ([None] * n for _ in range(5))
+            for r in rows:
+                if str(r.get("class_label")) != cls:
+                    continue
+                i = m.index[r.get("window_start")]
+                est[i], low[i], high[i] = _f(r.get("estimated_prior")), _f(r.get("ci_low")), _f(r.get("ci_high"))
+                ref[i], obs[i] = _f(r.get("reference_prior")), _f(r.get("observed_prior"))
+                predicted, labelled = _f(r.get("n_predicted")), _f(r.get("n_labeled"))
+                coverage[i] = min(labelled / predicted, 1.0) if predicted and labelled is not None else None
+            if all(v is None for v in est):
+                continue
+            series = [svg.Series("estimated prior", est, colour=svg.SERIES_COLOURS[0], marked=marked,
+                                 lower=low, upper=high, band_label="95% interval"),
+                      svg.Series("reference prior", ref, colour="#555", dashed=True),
+                      svg.Series("observed (labels so far)", obs, colour=svg.SERIES_COLOURS[5])]
+            bars = (svg.Series("label coverage", coverage, colour="#b8c7d9")
+                    if any(v is not None for v in coverage) else None)
+            desc = (f"Estimated share of class {cls} of {column} per window with its 95% interval, the reference "
+                    f"prior (dashed) and the share among the labels arrived so far. "
+                    + (f"BBSE flagged: {_spans(m, flagged)}." if flagged else "BBSE flagged no window."))
+            chart = svg.line_chart(labels, series, title=f"P({column} = {cls}) estimated before labels arrive, "
+                                                         f"monitor {m.name}", desc=desc, reference=reference,
+                                   y_percent=True, height=280 if bars else 230, bars=bars,
+                                   bars_height=40 if bars else 0.0, mark_label="BBSE flagged")
+            figures.append(
+                f"<figure class='perf'>{chart}<figcaption><b>P({esc(column)} = {esc(cls)})</b>. Black-box shift "
+                f"estimation (BBSE) solves the reference confusion matrix against the window's predicted classes, "
+                f"so it estimates the class prior from predictions alone, before the labels arrive; the band is its "
+                f"95% bootstrap interval, red rings mark windows where the prior moved (q &lt; alpha and the total "
+                f"variation ½ Σ |Δprior| at its minimum). Bars: label coverage so far.</figcaption></figure>")
+        parts.extend(figures)
+        # the table: flagged windows, then the latest window with an estimate
+        with_estimates = sorted({m.index[r.get("window_start")] for r in rows})
+        listed = sorted(set(flagged) | set(with_estimates[-1:]))
+        body = []
+        latest = with_estimates[-1] if with_estimates else None
+        for i in listed:
+            r_bbse = bbse_at.get((column, i), {})
+            start = m.windows[i].start
+            state = (_badge("flagged", "critical") if r_bbse.get("drifted")
+                     else f"skipped ({esc(r_bbse.get('skipped_reason'))})" if _is_skipped(r_bbse)
+                     else "no" if r_bbse else "–")
+            ratio = _ratio(r_bbse) if r_bbse else None
+            shift = (f"{_num(r_bbse.get('effect'))} / {_num(r_bbse.get('threshold'))}"
+                     + (f" <span class='muted'>(×{ratio:.2g})</span>" if ratio is not None else "")) if r_bbse else "–"
+            labels_state = _label_test_state(m, column, start)
+            window_label = esc(m.label(start)) + (" <span class='muted small'>(latest)</span>" if i == latest else "")
+            for cls in shown or [None]:
+                est_row = next((r for r in rows if m.index[r.get("window_start")] == i
+                                and str(r.get("class_label")) == cls), {})
+                labelled = est_row.get("n_labeled")
+                observed = (f"{_pct(est_row.get('observed_prior'))} <span class='muted small'>"
+                            f"({_count(labelled)} of {_count(est_row.get('n_predicted'))} labelled)</span>"
+                            if est_row else "–")
+                body.append(
+                    f"<tr class='{'flagged' if r_bbse.get('drifted') else 'unflagged'}'>"
+                    f"<th scope='row' class='nw'>{window_label}</th><td>{esc(cls) if cls is not None else '–'}</td>"
+                    f"<td class='num'>{_pct(est_row.get('reference_prior'))}</td>"
+                    f"<td class='num'><b>{_pct(est_row.get('estimated_prior'))}</b></td>"
+                    f"<td class='num'>{_pct(est_row.get('ci_low'))} – {_pct(est_row.get('ci_high'))}</td>"
+                    f"<td class='num'>{observed}</td><td class='num'>{shift}</td>"
+                    f"<td class='num'>{_num(r_bbse.get('q_value')) if r_bbse else '–'}</td>"
+                    f"<td>{state}</td><td>{labels_state}</td></tr>")
+        if body:
+            parts.append(
+                f"<div class='scroll'><table class='data' id='{esc(_sub_id('ls-table', m.name + '-' + column))}'>"
+                f"<caption>{esc(column)}: windows where BBSE flagged a label shift, and the latest window</caption>"
+                "<thead><tr><th scope='col'>Window</th><th scope='col'>Class</th><th scope='col'>Reference prior</th>"
+                "<th scope='col'>Estimated prior</th><th scope='col'>95% interval</th>"
+                "<th scope='col'>Observed so far</th><th scope='col'>Shift ½ Σ |Δprior| / threshold</th>"
+                "<th scope='col'>q-value</th><th scope='col'>BBSE</th><th scope='col'>Label tests (arrived labels)</th>"
+                f"</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+        parts.append(_skip_note([r for (c, _), r in bbse_at.items() if c == column], f"BBSE on {column}"))
+    return "".join(parts)
+
+
+# ---- concept shift (calibration within score bins)
+def _concept(m: MonitorData) -> str:
+    calibration = [r for r in m.drift if r.get("test") == "calibration"]
+    if not calibration:
+        return ""
+    accuracy = [r for r in m.drift if r.get("test") == "accuracy"]
+    n = len(m.windows)
+    gap: list[float | None] = [None] * n
+    drop: list[float | None] = [None] * n
+    gap_marked, drop_marked = [False] * n, [False] * n
+    for rows, values, marks in ((calibration, gap, gap_marked), (accuracy, drop, drop_marked)):
+        for r in rows:
+            i = m.index.get(r.get("window_start"))
+            if i is not None and _overall(r) and not _is_skipped(r):
+                values[i] = _f(r.get("effect"))
+                marks[i] = bool(r.get("drifted"))
+    thresholds = {_f(r.get("threshold")) for r in calibration if _overall(r)} - {None}
+    parts = []
+    if any(v is not None for v in gap):
+        series = [svg.Series("calibration gap", gap, colour=svg.SERIES_COLOURS[0], marked=gap_marked)]
+        if any(v is not None for v in drop):
+            series.append(svg.Series("accuracy drop vs reference", drop, colour=svg.SERIES_COLOURS[1], marked=drop_marked))
+        flagged = [i for i in range(n) if gap_marked[i]]
+        chart = svg.line_chart(
+            [m.label(w.start) for w in m.windows], series, title=f"Concept shift of monitor {m.name}",
+            desc=("Calibration gap within score bins and accuracy drop against the reference per window, all rows. "
+                  + (f"Calibration flagged: {_spans(m, flagged)}." if flagged else "Calibration flagged no window.")),
+            reference=[w.is_reference for w in m.windows], y_percent=True, height=220,
+            hline=(thresholds.pop(), "calibration threshold") if len(thresholds) == 1 else None, mark_label="flagged")
+        parts.append(
+            f"<figure class='perf'>{chart}<figcaption>Calibration gap: within ten fixed score bins, the mean "
+            f"|observed − expected positive rate| weighted by events, the expected rate being the reference's "
+            f"corrected to the window's label prior (so a pure label shift does not read as concept shift). "
+            f"Accuracy drop: the accuracy test's effect; accuracy itself is drawn in "
+            f"<a href='#perf-{esc(_slug(m.name))}'>performance over time</a>. Red rings: flagged (q &lt; alpha and "
+            f"effect at its minimum). Both in percentage points.</figcaption></figure>")
+    else:
+        parts.append("<p class='empty'>Every calibration test over all rows was skipped.</p>")
+    flagged_rows = [r for r in (*calibration, *accuracy) if r.get("drifted") and r.get("window_start") in m.index]
+    by_window: dict[int, list[dict]] = defaultdict(list)
+    for r in flagged_rows:
+        by_window[m.index[r.get("window_start")]].append(r)
+    body = []
+    for i in sorted(by_window):
+        rows = by_window[i]
+        overall = [r for r in rows if _overall(r)]
+        kinds = sorted({str(r.get("shift_kind")) for r in (overall or rows)}, key=_kind_rank)
+        reasons = sorted({str(_details(r).get("kind_reason")) for r in rows if _details(r).get("kind_reason")})
+        segments = sorted({(str(r.get("segment")), str(r.get("test"))) for r in rows if not _overall(r)})
+        by_segment: dict[str, list[str]] = defaultdict(list)
+        for segment, test in segments:
+            by_segment[segment].append(test)
+        segment_text = "; ".join(f"{esc(s)} ({esc(', '.join(t))})" for s, t in by_segment.items()) or "–"
+        body.append(
+            f"<tr class='flagged'><th scope='row' class='nw'>{esc(m.label(m.windows[i].start))}</th>"
+            f"<td class='num'>{_pp(gap[i])}{' ●' if gap_marked[i] else ''}</td>"
+            f"<td class='num'>{_pp(drop[i], signed=True)}{' ●' if drop_marked[i] else ''}</td>"
+            f"<td>{esc(', '.join(kinds))}</td><td>{segment_text}</td>"
+            f"<td class='small'>{_truncate('; '.join(reasons), 160) if reasons else '–'}</td></tr>")
+    if body:
+        parts.append(
+            f"<div class='scroll'><table class='data' id='{esc(_sub_id('concept-table', m.name))}'><caption>Windows where "
+            "calibration or accuracy was flagged (● = flagged over all rows)</caption><thead><tr>"
+            "<th scope='col'>Window</th><th scope='col'>Calibration gap</th><th scope='col'>Accuracy drop</th>"
+            "<th scope='col'>Kind</th><th scope='col'>Flagged segments</th><th scope='col'>Why this kind</th>"
+            f"</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+    else:
+        parts.append("<p class='muted'>No window's calibration or accuracy test was flagged.</p>")
+    parts.append(_skip_note([r for r in calibration if _overall(r)], "Calibration (all rows)"))
+    return "".join(parts)
+
+
+# ---- segments: for which users did it degrade
+def _segments(m: MonitorData) -> str:
+    if not m.segments:
+        return ""
+    by_window: dict[int, list[dict]] = defaultdict(list)
+    for r in m.segments:
+        i = m.index.get(r.get("window_start"))
+        if i is not None and r.get("segment") is not None:
+            by_window[i].append(r)
+    flagged: dict[tuple[int, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    degraded: dict[str, set[int]] = defaultdict(set)
+    for r in m.drift:
+        i = m.index.get(r.get("window_start"))
+        if i is None or _overall(r) or not r.get("drifted"):
+            continue
+        test, column = str(r.get("test")), str(r.get("column_name"))
+        flagged[(i, str(r.get("segment")))]["" if column == test else column].append(test)
+        if test in ("accuracy", "calibration"):
+            degraded[str(r.get("segment"))].add(i)
+    # "accuracy, calibration" for performance tests, "y_pred_proba (chi2, psi)" for a column's tests
+    flagged_tests = {key: [", ".join(sorted(tests)) if not column else f"{column} ({', '.join(sorted(tests))})"
+                           for column, tests in sorted(by_column.items())]
+                     for key, by_column in flagged.items()}
+    flagged_windows = {i for i, rows in by_window.items() if any(_i(r.get("drifted_tests")) > 0 for r in rows)}
+    labelled = [i for i, rows in by_window.items() if any(r.get("segment_rank") is not None for r in rows)]
+    latest_labelled = max(labelled, default=None)
+    chosen = sorted(flagged_windows | ({latest_labelled} if latest_labelled is not None else set()))
+    if not chosen:
+        return "<p class='empty'>No window has a ranked (≥ 100 labelled events) or flagged segment yet.</p>"
+    left_out = len(chosen) - MAX_SEGMENT_WINDOWS
+    chosen = chosen[-MAX_SEGMENT_WINDOWS:]
+    parts = []
+    if degraded:
+        items = "".join(f"<li><b>{esc(s)}</b>: accuracy or calibration flagged in {esc(_spans(m, w))} "
+                        f"({len(w)} window{'s' if len(w) != 1 else ''})</li>"
+                        for s, w in sorted(degraded.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+        parts.append(f"<ul class='summary' id='{esc(_sub_id('seg-summary', m.name))}'>{items}</ul>")
+    else:
+        parts.append("<p class='muted'>No segment's accuracy or calibration test flagged a window.</p>")
+    groups = []
+    for i in chosen:
+        rows = sorted(by_window[i], key=lambda r: (r.get("segment_rank") is None, _i(r.get("segment_rank")),
+                                                    str(r.get("segment"))))
+        shown = [r for k, r in enumerate(rows) if k < MAX_SEGMENTS or flagged_tests.get((i, str(r.get("segment"))))
+                 or _i(r.get("drifted_tests")) > 0]
+        hidden = len(rows) - len(shown)
+        note = []
+        if i == latest_labelled:
+            note.append("latest labelled")
+        if i in flagged_windows:
+            note.append("flagged segment")
+        head = (f"<th scope='rowgroup' rowspan='{len(shown) + (1 if hidden else 0)}' class='nw'>"
+                f"{esc(m.label(m.windows[i].start))}<br><span class='muted small'>{esc(', '.join(note))}</span></th>")
+        trs = []
+        for k, r in enumerate(shown):
+            segment = str(r.get("segment"))
+            tests = flagged_tests.get((i, segment))
+            count = _i(r.get("drifted_tests"))
+            tests_text = esc("; ".join(tests)) if tests else (f"{count} tests" if count else "–")
+            rank = r.get("segment_rank")
+            cls = " ".join(c for c in ("worst" if _i(rank) == 1 and rank is not None else "",
+                                       "flagged" if tests or count else "") if c) or "plain"
+            trs.append(f"<tr class='{cls}'>{head if k == 0 else ''}"
+                       f"<td class='num'>{_i(rank) if rank is not None else '–'}</td><td>{esc(segment)}</td>"
+                       f"<td class='num'>{_pct(r.get('accuracy'))}</td><td class='num'>{_pct(r.get('overall_accuracy'))}</td>"
+                       f"<td class='num'>{_pp(r.get('accuracy_gap'), signed=True)}</td>"
+                       f"<td class='num'>{_count(r.get('n_labeled'))}</td>"
+                       f"<td class='num'>{_pp(r.get('calibration_gap'))}</td><td>{tests_text}</td></tr>")
+        if hidden:
+            trs.append(f"<tr class='more'><td colspan='8' class='muted small'>{hidden} more segments, none flagged</td></tr>")
+        groups.append(f"<tbody>{''.join(trs)}</tbody>")
+    parts.append(
+        f"<div class='scroll'><table class='data' id='{esc(_sub_id('seg-table', m.name))}'><caption>Segments ranked "
+        "by accuracy gap to the whole window (worst first), for windows with a flagged segment and the latest "
+        "labelled window</caption><thead><tr><th scope='col'>Window</th><th scope='col'>Rank</th>"
+        "<th scope='col'>Segment</th><th scope='col'>Accuracy</th><th scope='col'>Whole window</th>"
+        "<th scope='col'>Gap</th><th scope='col'>Labelled</th><th scope='col'>Calibration gap</th>"
+        f"<th scope='col'>Flagged tests</th></tr></thead>{''.join(groups)}</table></div>")
+    if left_out > 0:
+        parts.append(f"<p class='muted small'>{left_out} earlier windows not shown; query "
+                     f"<code>segment_ranking</code> for all.</p>")
+    parts.append("<p class='small muted'>Gap = whole-window accuracy − segment accuracy (positive: the segment does "
+                 "worse). Segments with fewer than 100 labelled events are listed without a rank. Flagged tests are "
+                 "the segment's own: accuracy and calibration against the segment's reference, chi² / PSI of its "
+                 "score distribution.</p>")
+    return "".join(parts)
+
+
+# ---- attribution of multivariate (MMD) drift
+def _attribution(m: MonitorData) -> str:
+    mmd = [r for r in m.drift if r.get("test") == "mmd" and _overall(r) and r.get("window_start") in m.index]
+    if not mmd:
+        return ""
+    drifted = sorted(((m.index[r.get("window_start")], r) for r in mmd if r.get("drifted")), key=lambda x: x[0])
+    if not drifted:
+        return f"<p class='muted'>MMD ran in {len(mmd)} windows and flagged none: nothing to attribute.</p>"
+
+    def attribution(r: Mapping[str, Any]) -> tuple[list[str], list[tuple[str, float]]]:
+        d = _details(r)
+        listed, ranked = d.get("drivers"), d.get("attribution")
+        drivers = [str(x) for x in listed if x is not None] if isinstance(listed, list) else []
+        pairs = []
+        for a in ranked if isinstance(ranked, list) else []:
+            if isinstance(a, Mapping) and _f(a.get("contribution")) is not None:
+                pairs.append((str(a.get("feature")), _f(a.get("contribution"))))
+        return drivers, pairs
+
+    episodes: list[dict] = []
+    for i, r in drifted:
+        drivers, pairs = attribution(r)
+        key = tuple(sorted(drivers))
+        if episodes and episodes[-1]["key"] == key and episodes[-1]["last"] == i - 1:
+            episodes[-1]["rows"].append((i, r, drivers, pairs))
+            episodes[-1]["last"] = i
+        else:
+            episodes.append({"key": key, "first": i, "last": i, "rows": [(i, r, drivers, pairs)]})
+    body = []
+    for e in episodes:
+        sums: dict[str, list[float]] = defaultdict(list)
+        for _, _, _, pairs in e["rows"]:
+            for feature, value in pairs:
+                sums[feature].append(value)
+        mean = sorted(((f, statistics.fmean(v)) for f, v in sums.items()), key=lambda fv: (-fv[1], fv[0]))
+        drivers = sorted(e["key"], key=lambda f: (-dict(mean).get(f, 0.0), f))
+        span = _span(m, e["first"], e["last"])
+        count = e["last"] - e["first"] + 1
+        peak = max((_ratio(r) or 0.0) for _, r, _, _ in e["rows"])
+        if mean:
+            shown = mean[:MAX_BARS]
+            bars = svg.contribution_bars([f for f, _ in shown], [v for _, v in shown], highlighted=drivers,
+                                         title=f"Feature contributions to MMD², {span}",
+                                         desc=f"Mean leave-one-feature-out contribution over {count} windows; "
+                                              f"drivers: {', '.join(drivers) or 'none'}.")
+            more = len(mean) - len(shown)
+            bars += f"<div class='muted small'>{more} more features, smaller</div>" if more > 0 else ""
+        else:
+            bars = "<span class='muted'>attribution not recorded (an older run)</span>"
+        body.append(f"<tr><th scope='row' class='nw'>{esc(span)}<br><span class='muted small'>{count} window"
+                    f"{'s' if count != 1 else ''}</span></th><td class='drivers'>{esc(', '.join(drivers)) or '–'}</td>"
+                    f"<td>{bars}</td><td class='num'>×{peak:.2g}</td></tr>")
+    per_window = []
+    for i, r, drivers, pairs in (row for e in episodes for row in e["rows"]):
+        largest = ", ".join(f"{feature} {svg.fmt_compact(value)}" for feature, value in pairs[:4])
+        per_window.append(
+            f"<tr><th scope='row' class='nw'>{esc(m.label(m.windows[i].start))}</th>"
+            f"<td class='num'>{_num(r.get('effect'))} / {_num(r.get('threshold'))}</td>"
+            f"<td class='num'>{_num(r.get('q_value'))}</td><td class='drivers'>{esc(', '.join(drivers)) or '–'}</td>"
+            f"<td class='small'>{esc(largest) or '–'}</td></tr>")
+    return (f"<div class='scroll'><table class='data' id='{esc(_sub_id('attr-table', m.name))}'><caption>Multivariate "
+            "(MMD) drift by feature: consecutive flagged windows with the same drivers together</caption><thead><tr>"
+            "<th scope='col'>Windows</th><th scope='col'>Drivers</th><th scope='col'>Contribution to MMD² "
+            "(mean over the windows)</th><th scope='col'>Peak MMD² / threshold</th></tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>"
+            "<p class='small muted'>A feature's contribution is MMD²(all features) − MMD²(all but that one) on the same "
+            "samples; drivers (dark bars) have at least half the largest contribution. A negative contribution means "
+            "the shift stands out more clearly without the feature.</p>"
+            f"<details><summary>Every flagged MMD window</summary><div class='scroll'><table class='data compact' "
+            f"id='{esc(_sub_id('attr-windows', m.name))}'><thead><tr><th scope='col'>Window</th>"
+            "<th scope='col'>MMD² / threshold</th><th scope='col'>q</th><th scope='col'>Drivers</th>"
+            f"<th scope='col'>Largest contributions</th></tr></thead><tbody>{''.join(per_window)}</tbody></table></div>"
+            "</details>")
+
+
+# ---- feedback loop: concentration of the predicted classes
+def _feedback(m: MonitorData) -> str:
+    trend = [r for r in m.drift if r.get("test") == "trend" and _overall(r) and r.get("window_start") in m.index]
+    predicted = [r for r in m.predicted if r.get("window_start") in m.index
+                 and (_f(r.get("top_share")) is not None or _f(r.get("entropy")) is not None)]
+    if not trend and not predicted:
+        return ""
+    n = len(m.windows)
+    labels = [m.label(w.start) for w in m.windows]
+    reference = [w.is_reference for w in m.windows]
+    parts = []
+    for column in sorted({str(r.get("column_name")) for r in (*trend, *predicted)}):
+        rows = [r for r in trend if str(r.get("column_name")) == column]
+        marked = [False] * n
+        for r in rows:
+            if r.get("drifted"):
+                marked[m.index[r.get("window_start")]] = True
+        top: list[float | None] = [None] * n
+        entropy: list[float | None] = [None] * n
+        for r in predicted:
+            if str(r.get("column_name")) == column:
+                i = m.index[r.get("window_start")]
+                top[i], entropy[i] = _f(r.get("top_share")), _f(r.get("entropy"))
+        flagged = [i for i in range(n) if marked[i]]
+        flagged_text = f"Trend flagged: {_spans(m, flagged)}." if flagged else "The trend test flagged no window."
+        charts = []
+        for values, name, percent in ((top, "top-class share", True), (entropy, "entropy (bits)", False)):
+            if all(v is None for v in values):
+                continue
+            ref_values = [v for v, is_ref in zip(values, reference) if is_ref and v is not None]
+            series = [svg.Series(name, values, colour=svg.SERIES_COLOURS[0 if percent else 2], marked=marked)]
+            if ref_values:
+                series.append(svg.Series("reference mean", [statistics.fmean(ref_values)] * n, colour="#555", dashed=True))
+            charts.append("<figure class='effect'>" + svg.line_chart(
+                labels, series, title=f"{column}: {name} of the predicted classes, monitor {m.name}",
+                desc=f"{name} of the predicted classes of {column} per window. {flagged_text}", reference=reference,
+                y_percent=percent, height=190, width=640, mark_label="trend flagged")
+                + f"<figcaption>{esc(name[0].upper() + name[1:])} of {esc(column)} per window.</figcaption></figure>")
+        if charts:
+            parts.append(f"<div class='pair'>{''.join(charts)}</div>")
+        tested = sorted((r for r in rows if not _is_skipped(r)), key=lambda r: _sort_key(r.get("window_start")))
+        if tested:
+            last = tested[-1]
+            d = _details(last)
+            span_from = d.get("first_window")
+            parts.append(
+                f"<p>Latest test, window {esc(m.label(last.get('window_start')))} (Mann–Kendall over the "
+                f"{_i(last.get('n_current'))} windows from {esc(str(span_from)[:10] if span_from else '–')}): "
+                f"S = {_num(last.get('statistic'))}, change of the top-class share over the span "
+                f"{_pp(last.get('effect'))} (minimum {_pp(last.get('threshold'))}), q = {_num(last.get('q_value'))}; "
+                f"slopes per window: top-class share {_pp(d.get('top_share_slope'), signed=True)}, entropy "
+                f"{_num(d.get('entropy_slope'))} bits. "
+                + (_badge("flagged", "critical") if last.get("drifted") else "Not flagged.") + "</p>")
+        if flagged:
+            body = "".join(
+                f"<tr class='flagged'><th scope='row' class='nw'>{esc(m.label(r.get('window_start')))}</th>"
+                f"<td class='num'>{_num(r.get('statistic'))}</td><td class='num'>{_pp(r.get('effect'))}</td>"
+                f"<td class='num'>{_pp(_details(r).get('top_share_slope'), signed=True)}</td>"
+                f"<td class='num'>{_num(_details(r).get('entropy_slope'))}</td>"
+                f"<td class='num'>{_num(r.get('q_value'))}</td></tr>" for r in tested if r.get("drifted"))
+            parts.append(
+                f"<div class='scroll'><table class='data compact' id='{esc(_sub_id('fb-table', m.name + '-' + column))}'>"
+                f"<caption>{esc(column)}: windows where the trend test flagged a feedback loop</caption><thead><tr>"
+                "<th scope='col'>Window</th><th scope='col'>Mann–Kendall S</th><th scope='col'>Change over span</th>"
+                "<th scope='col'>Top-share slope / window</th><th scope='col'>Entropy slope / window (bits)</th>"
+                f"<th scope='col'>q</th></tr></thead><tbody>{body}</tbody></table></div>")
+        elif rows:
+            parts.append(f"<p class='muted'>{flagged_text}</p>")
+        parts.append(_skip_note(rows, f"The trend test on {column}"))
+    parts.append("<p class='small muted'>A model that feeds its own inputs concentrates its predictions: the share of "
+                 "the top predicted class rises and the entropy falls. The trend test (Mann–Kendall, Theil–Sen change "
+                 "over the span as the effect) runs on the top-class share of each window and the windows before it; "
+                 "red rings mark the windows it flagged.</p>")
+    return "".join(parts)
+
+
+# ---- P(x | y): class-conditional feature means (tracked evidence)
+def _class_conditional(m: MonitorData) -> str:
+    rows = [r for r in m.tracked if r.get("test") == "smd" and r.get("window_start") in m.index]
+    if not rows:
+        return ""
+    cells: dict[str, dict[int, list[tuple[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        effect = _f(r.get("effect"))
+        if effect is not None and not _is_skipped(r):
+            cells[str(r.get("column_name"))][m.index[r.get("window_start")]].append((str(r.get("segment")), abs(effect)))
+    if not cells:
+        return "<p class='empty'>Every class-conditional comparison was skipped.</p>"
+    with_data = sorted({i for by_window in cells.values() for i in by_window})
+    # the latest windows, and those where BBSE flagged a label shift (P(x | y) should stay put there)
+    label_shift = [m.index[r.get("window_start")] for r in m.drift if r.get("test") == "bbse" and r.get("drifted")
+                   and r.get("window_start") in m.index and m.index[r.get("window_start")] in set(with_data)]
+    windows = sorted(set(with_data[-SMD_WINDOWS:]) | set(sorted(label_shift)[:SMD_WINDOWS]))
+    what = "windows where BBSE flagged a label shift, and the latest" if label_shift else "latest windows"
+
+    def peak(by_window: dict[int, list[tuple[str, float]]]) -> tuple[float, int, str]:
+        return max(((v, i, s) for i, values in by_window.items() for s, v in values), key=lambda x: (x[0], x[1]))
+
+    features = sorted(cells, key=lambda f: (-peak(cells[f])[0], f))
+    body = []
+    for feature in features:
+        tds = []
+        for i in windows:
+            values = cells[feature].get(i)
+            if not values:
+                tds.append("<td class='num muted'>–</td>")
+                continue
+            best = max(v for _, v in values)
+            tip = "; ".join(f"{s}: {v:.3f}" for s, v in sorted(values))
+            tds.append(f"<td class='num'><span title='{esc(tip)}'>{best:.2f}</span></td>")
+        value, i, segment = peak(cells[feature])
+        body.append(f"<tr><th scope='row'>{esc(feature)}</th>{''.join(tds)}<td class='num'><b>{value:.2f}</b> "
+                    f"<span class='muted small'>{esc(m.label(m.windows[i].start))}, {esc(segment)}</span></td></tr>")
+    head = "".join(f"<th scope='col'>{esc(m.label(m.windows[i].start))}"
+                   + ("<br><span class='muted small'>label shift</span>" if i in label_shift else "") + "</th>"
+                   for i in windows)
+    return (f"<div class='scroll'><table class='data compact' id='{esc(_sub_id('pxy-table', m.name))}'><caption>Largest "
+            f"|standardised mean difference| over the true classes, {what}</caption><thead><tr>"
+            f"<th scope='col'>Feature</th>{head}<th scope='col'>Peak (window, class)</th></tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>"
+            "<p class='small muted'>Each numeric feature's mean within each true class against the same class in the "
+            "reference, |Δmean| / reference sd (hover for each class). Tracked evidence, never an alert: it stays near "
+            "0 under a pure label shift and moves under covariate shift, which tells the two apart when predictions "
+            "move.</p>")
+
+
+ML_SECTIONS = (
+    # id prefix, heading, link text, builder, what the section needs (said when it is absent)
+    ("ls", "Label shift (estimated before labels arrive)", "label shift", _label_shift,
+     "predicted and true labels: label_shift_estimates or bbse results"),
+    ("concept", "Concept shift", "concept shift", _concept, "calibration results"),
+    ("seg", "Segments: for which users did it degrade", "segments", _segments, "segment_ranking"),
+    ("attr", "Attribution of multivariate drift", "attribution", _attribution, "MMD results"),
+    ("fb", "Feedback loop", "feedback loop", _feedback, "predicted-label windows or trend results"),
+    ("pxy", "P(x | y): class-conditional feature shift", "P(x | y)", _class_conditional, "smd results"),
+)
+
+
 def _monitor_section(m: MonitorData) -> str:
     columns = _columns(m)
     cards = "".join(_column_card(m, c) for c in columns)
     perf = _performance(m)
+    built = {key: (title, short, builder(m), needs) for key, title, short, builder, needs in ML_SECTIONS}
+    toc = [f"<a href='#{esc(heatmap_anchor(m.name))}'>heatmap</a>"]
+    if perf:
+        toc.append(f"<a href='#perf-{esc(_slug(m.name))}'>performance</a>")
+    toc += [f"<a href='#{esc(_sub_id(key, m.name))}'>{esc(short)}</a>" for key, (_, short, body, _) in built.items() if body]
+    toc.append(f"<a href='#cols-{esc(_slug(m.name))}'>columns</a>")
+    missing = [f"{short} (needs {needs})" for _, short, body, needs in built.values() if not body]
+    note = (f"<p class='small muted' id='{esc(_sub_id('nodata', m.name))}'>No data for: {esc('; '.join(missing))}.</p>"
+            if missing else "")
+
+    def sub(key: str) -> str:
+        title, _, body, _ = built[key]
+        return _sub(m, key, esc(title), body) if body else ""
+
     return (f"<section class='monitor' aria-labelledby='{esc(heatmap_anchor(m.name))}'>"
             f"<h2 id='{esc(heatmap_anchor(m.name))}'>Monitor {esc(m.name)}</h2>"
+            f"<p class='toc small'>On this monitor: {' · '.join(toc)}</p>{note}"
             f"<h3>Drift heatmap</h3>{_heatmap(m)}"
+            + sub("ls")
             + (f"<h3>Performance over time</h3>{perf}" if perf else "")
-            + f"<h3>Columns</h3><p class='muted small'>Alerting columns first, then by peak effect / threshold. "
-              f"Reference = all reference windows pooled.</p><div class='cards'>{cards}</div></section>")
+            + sub("concept") + sub("seg") + sub("attr") + sub("fb") + sub("pxy")
+            + f"<h3 id='cols-{esc(_slug(m.name))}'>Columns</h3><p class='muted small'>Alerting columns first, then by "
+              f"peak effect / threshold. Reference = all reference windows pooled.</p><div class='cards'>{cards}</div>"
+              f"</section>")
 
 
 def _quality(monitors: Mapping[str, MonitorData]) -> str:
@@ -828,6 +1479,13 @@ svg .refband{fill:#eef0f3}
 svg .mk{fill:none;stroke:#c92a1f;stroke-width:1.8}
 svg .hb{fill:#fafbfc}
 svg .dm{fill:#1d232b}
+svg .attr,.attr{display:block}
+section.sub{margin:0 0 6px}
+.toc a{margin:0 2px}
+ul.summary{margin:6px 0 10px;padding-left:20px}
+tr.flagged th[scope=row]{box-shadow:inset 3px 0 #c92a1f}
+tr.worst td{font-weight:600}
+td.drivers{font-weight:600;white-space:nowrap}
 """ + "".join(f"svg .h{i}{{fill:{c}}}" for i, c in enumerate(svg.RATIO_COLOURS)) + """
 @media print{nav{display:none}.card{break-inside:avoid}}
 """

@@ -323,6 +323,9 @@ class Series:
     colour: str = CURRENT_COLOUR
     dashed: bool = False
     marked: Sequence[bool] = ()  # windows to mark with a red ring (e.g. drifted)
+    lower: Sequence[float | None] = ()  # an interval drawn as a band around the line (whiskers where alone)
+    upper: Sequence[float | None] = ()
+    band_label: str = ""  # the band's legend entry, e.g. "95% interval"
 
 
 def line_chart(window_labels: Sequence[str], series: Sequence[Series], *, title: str, desc: str,
@@ -337,7 +340,7 @@ def line_chart(window_labels: Sequence[str], series: Sequence[Series], *, title:
     axis_h = 30.0
     plot_w = width - left - right
     plot_h = height - top - axis_h - (bars_height + 10 if bars else 0)
-    values = [v for s in series for v in s.values if v is not None]
+    values = [v for s in series for v in (*s.values, *s.lower, *s.upper) if v is not None]
     if y_domain is None:
         lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
         if hline:
@@ -357,6 +360,11 @@ def line_chart(window_labels: Sequence[str], series: Sequence[Series], *, title:
 
     head, tail = _open(width, height, title, desc, "line")
     legend = [(s.label, s.colour) for s in series]
+    dashed = [s.dashed for s in series]
+    for s in series:
+        if s.band_label and s.lower and s.upper:
+            legend.append((s.band_label, band_colour(s.colour)))
+            dashed.append(False)
     out = [head]
     # reference shading
     start = None
@@ -374,6 +382,9 @@ def line_chart(window_labels: Sequence[str], series: Sequence[Series], *, title:
     if hline:
         out.append(f'<line x1="{n1(left)}" y1="{n1(py(hline[0]))}" x2="{n1(left + plot_w)}" y2="{n1(py(hline[0]))}" '
                    f'class="thr"><title>{esc(hline[1])}</title></line>')
+    for s in series:
+        if s.lower and s.upper:
+            out.append(_band(s, lo, hi, px, py, window_labels))
     any_marked = False
     for s in series:
         points = []
@@ -418,7 +429,7 @@ def line_chart(window_labels: Sequence[str], series: Sequence[Series], *, title:
         plot_bottom = by + bars_height
     for i in _tick_indices(n, max(2, int(plot_w // 90))):
         out.append(f'<text x="{n1(px(i))}" y="{n1(plot_bottom + 14)}" text-anchor="middle" class="ax">{esc(window_labels[i])}</text>')
-    dashed = [s.dashed for s in series] + ([False] if bars is not None else [])
+    dashed += [False] if bars is not None else []
     out.append(_legend(left, 14, legend, dashed=dashed))
     extra_x = left + sum(17 + 6.2 * len(label) + 14 for label, _ in legend)
     if any(reference):
@@ -428,5 +439,84 @@ def line_chart(window_labels: Sequence[str], series: Sequence[Series], *, title:
     if any_marked:
         out.append(f'<circle cx="{n1(extra_x + 6)}" cy="10" r="4" class="mk"/>'
                    f'<text x="{n1(extra_x + 15)}" y="14" class="ax">{esc(mark_label)}</text>')
+    out.append(tail)
+    return "".join(out)
+
+
+def band_colour(colour: str, opacity: float = 0.2) -> str:
+    """A ``#rrggbb`` colour made translucent (for interval bands and their legend)."""
+    if len(colour) == 7 and colour.startswith("#"):
+        r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        return f"rgba({r},{g},{b},{opacity})"
+    return colour
+
+
+def _band(s: Series, lo: float, hi: float, px, py, window_labels: Sequence[str]) -> str:
+    """The interval [lower, upper] of one series: a filled band over runs of windows that
+    have one, a whisker where a window stands alone. Each window's interval has a tooltip."""
+    n = min(len(s.lower), len(s.upper), len(window_labels))
+    fill = band_colour(s.colour)
+    out, run = [], []
+
+    def clip(v: float) -> float:
+        return min(max(v, lo), hi)
+
+    def flush() -> None:
+        if len(run) == 1:
+            i, a, b = run[0]
+            out.append(f'<line x1="{n1(px(i))}" y1="{n1(py(clip(a)))}" x2="{n1(px(i))}" y2="{n1(py(clip(b)))}" '
+                       f'stroke="{fill}" stroke-width="5"/>')
+        elif run:
+            top = [f"{n1(px(i))} {n1(py(clip(b)))}" for i, _, b in run]
+            bottom = [f"{n1(px(i))} {n1(py(clip(a)))}" for i, a, _ in reversed(run)]
+            out.append(f'<path d="M{"L".join(top + bottom)}Z" fill="{fill}" stroke="none"/>')
+        run.clear()
+
+    for i in range(n):
+        a, b = s.lower[i], s.upper[i]
+        if a is None or b is None:
+            flush()
+            continue
+        run.append((i, a, b))
+    flush()
+    label = s.band_label or "interval"
+    tips = [f'<rect x="{n1(px(i) - 3)}" y="{n1(py(clip(b)))}" width="6" height="{n1(max(py(clip(a)) - py(clip(b)), 1))}" '
+            f'fill="transparent"><title>{esc(f"{s.label} {label} · {window_labels[i]}: {fmt_compact(a)} – {fmt_compact(b)}")}</title></rect>'
+            for i in range(n) if (a := s.lower[i]) is not None and (b := s.upper[i]) is not None]
+    return f'<g class="band">{"".join(out)}{"".join(tips)}</g>'
+
+
+# --------------------------------------------------------------------------- contribution bars
+def contribution_bars(features: Sequence[str], values: Sequence[float], *, highlighted: Sequence[str] = (),
+                      title: str, desc: str, width: float = 340.0, value_format=None) -> str:
+    """A small horizontal bar list around zero: one bar per feature, positive to the right
+    (highlighted features, e.g. an attribution's drivers, in the strong colour), negative
+    to the left in grey. Values are written at the end of each bar."""
+    fmt = value_format or fmt_compact
+    n = len(features)
+    row_h = 15.0
+    label_w = min(160.0, max(60.0, 6.2 * max((len(f) for f in features), default=6) + 10))
+    value_w = 54.0
+    height = row_h * max(n, 1) + 6
+    plot_w = width - label_w - value_w
+    peak_pos = max([v for v in values if v > 0], default=0.0)
+    peak_neg = -min([v for v in values if v < 0], default=0.0)
+    span = (peak_pos + peak_neg) or 1.0
+    zero = label_w + plot_w * peak_neg / span
+    head, tail = _open(width, height, title, desc, "attr")
+    out = [head]
+    strong = set(highlighted)
+    for i, (feature, value) in enumerate(zip(features, values)):
+        y = 3 + i * row_h
+        label = feature if len(feature) <= 24 else feature[:22] + "…"
+        out.append(f'<text x="{n1(label_w - 5)}" y="{n1(y + 10.5)}" text-anchor="end" class="rl">{esc(label)}'
+                   f'<title>{esc(feature)}</title></text>')
+        w = plot_w * abs(value) / span
+        x = zero if value >= 0 else zero - w
+        colour = CURRENT_COLOUR if feature in strong else ("#9ec3e0" if value >= 0 else REFERENCE_COLOUR)
+        out.append(f'<rect x="{n1(x)}" y="{n1(y + 2)}" width="{n1(max(w, 0.5))}" height="{n1(row_h - 5)}" fill="{colour}">'
+                   f'<title>{esc(f"{feature}: {fmt(value)}")}</title></rect>')
+        out.append(f'<text x="{n1(label_w + plot_w + 4)}" y="{n1(y + 10.5)}" class="ax">{esc(fmt(value))}</text>')
+    out.append(f'<line x1="{n1(zero)}" y1="1" x2="{n1(zero)}" y2="{n1(height - 1)}" class="axl"/>')
     out.append(tail)
     return "".join(out)

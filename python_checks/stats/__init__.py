@@ -11,12 +11,17 @@ from .decision import (
     decide,
     two_proportion_test,
 )
+from .calibration import CalibrationShift, calibration_shift, prior_corrected_rates
 from .distances import (
     DistanceResult,
+    MeanShift,
+    standardized_mean_difference,
     histogram_counts,
     reference_bin_edges,
     wasserstein_normalized,
 )
+from .label_shift import LabelShiftEstimate, bbse
+from .trend import TrendResult, mann_kendall
 from .ks import MAX_EXACT_N, KSResult, ks_2samp, ks_pvalue, ks_statistic
 from .mmd import (
     DEFAULT_BANDWIDTH_SCALE,
@@ -30,6 +35,15 @@ from .mmd import (
 )
 
 __all__ = [
+    "CalibrationShift",
+    "LabelShiftEstimate",
+    "MeanShift",
+    "TrendResult",
+    "bbse",
+    "calibration_shift",
+    "mann_kendall",
+    "prior_corrected_rates",
+    "standardized_mean_difference",
     "DEFAULT_BANDWIDTH_SCALE",
     "DEFAULT_MIN_EFFECT",
     "MAX_EXACT_N",

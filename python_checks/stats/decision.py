@@ -30,7 +30,11 @@ DEFAULT_MIN_EFFECT: dict[str, float] = {
     "js": 0.1,
     "wasserstein": 0.25,
     "mmd": 0.0008,
+    "mmd_feature": 0.005,
     "accuracy": 0.05,
+    "bbse": 0.1,
+    "calibration": 0.05,
+    "trend": 0.1,
 }
 
 

@@ -18,6 +18,8 @@ __all__ = [
     "wasserstein_normalized",
     "reference_bin_edges",
     "histogram_counts",
+    "MeanShift",
+    "standardized_mean_difference",
 ]
 
 
@@ -107,3 +109,33 @@ def histogram_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     index = np.searchsorted(edges, arr, side="left")
     return np.bincount(index, minlength=edges.size + 1).astype(np.int64)
 
+
+
+@dataclass(frozen=True)
+class MeanShift:
+    """Result of :func:`standardized_mean_difference`: ``effect`` = |Δmean| / sd_ref,
+    ``statistic`` = Welch's z, ``pvalue`` two-sided."""
+
+    statistic: float | None
+    pvalue: float | None
+    effect: float | None
+    skipped_reason: str | None = None
+
+
+def standardized_mean_difference(
+    n_ref: int, mean_ref: float, sd_ref: float, n_cur: int, mean_cur: float, sd_cur: float
+) -> MeanShift:
+    """Shift of a mean from summary statistics (used for P(x | y) per class, where only
+    per-window moments are stored). effect = |mean_cur − mean_ref| / sd_ref; Welch's
+    z = (mean_cur − mean_ref) / sqrt(sd_cur²/n_cur + sd_ref²/n_ref), p = 2 Φ̄(|z|) (the
+    normal limit of Welch's t, which the window sizes this is used at reach). Skipped:
+    ``'too_few'`` with fewer than 2 values on a side, ``'constant'`` when sd_ref is 0.
+    """
+    if n_ref < 2 or n_cur < 2:
+        return MeanShift(None, None, None, "too_few")
+    if not (sd_ref > 0 and np.isfinite(sd_ref)):
+        return MeanShift(None, None, None, "constant")
+    difference = mean_cur - mean_ref
+    se = float(np.sqrt(sd_cur * sd_cur / n_cur + sd_ref * sd_ref / n_ref))
+    z = difference / se
+    return MeanShift(float(z), float(2.0 * stats.norm.sf(abs(z))), float(abs(difference) / sd_ref))

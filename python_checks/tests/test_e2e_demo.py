@@ -30,6 +30,10 @@ RESULT_COLUMNS = {  # docs/DESIGN.md, "Result tables (contract)"
 }
 
 
+# The alerts still open at the end of the demo: model v2's scores, in the whole and per region.
+OPEN_SEGMENTS = ["*", "region=east", "region=north", "region=south", "region=west"]
+
+
 def ts(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
@@ -121,10 +125,12 @@ def second_run(demo_workspace):
 
 
 def test_rerun_is_idempotent(demo_workspace, second_run):
-    # Nothing changed: the rerun answers only for the alert still open (model v2's scores).
+    # Nothing changed: the rerun answers only for the alerts still open (model v2's scores,
+    # in the whole and in every region).
     assert second_run.code == 1, second_run.stderr[-2000:]
-    assert [(a["column_name"], a["shift_kind"], a["status"], a["severity"]) for a in second_run.json["alerts"]] == [
-        ("y_pred_proba", "prediction", "open", "critical")]
+    assert sorted((a["column_name"], a["segment"], a["shift_kind"], a["status"], a["severity"])
+                  for a in second_run.json["alerts"]) == [
+        ("y_pred_proba", segment, "prediction", "open", "critical") for segment in OPEN_SEGMENTS]
     con = demo_workspace.connect()
     runs = [r[0] for r in con.execute("select run_id from shiftwatch_results.runs order by started_at").fetchall()]
     assert len(runs) >= 2
@@ -144,8 +150,8 @@ def test_status_reads_open_alerts_and_honours_fail_on(demo_workspace, second_run
     runs_before = demo_workspace.connect().execute("select count(*) from shiftwatch_results.runs").fetchone()[0]
     result = demo_workspace.run("status", "--format", "json", "--fail-on", fail_on)
     assert result.code == code, result.stderr
-    assert [(a["column_name"], a["first_seen"][:10], a["windows_in_a_row"]) for a in result.json["alerts"]] == [
-        ("y_pred_proba", "2026-08-06", 4)]
+    assert sorted((a["column_name"], a["segment"], a["first_seen"][:10], a["windows_in_a_row"])
+                  for a in result.json["alerts"]) == [("y_pred_proba", s, "2026-08-06", 4) for s in OPEN_SEGMENTS]
     con = demo_workspace.connect()
     assert con.execute("select count(*) from shiftwatch_results.runs").fetchone()[0] == runs_before  # nothing recomputed
 
@@ -154,7 +160,8 @@ def test_status_text_lists_the_open_alert(demo_workspace, second_run):
     result = demo_workspace.run("status", "--fail-on", "never")
     assert result.code == 0
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == "alerts (1):" and "y_pred_proba" in lines[-1] and "open" in lines[-1]
+    assert lines[0] == f"alerts ({len(OPEN_SEGMENTS)}):"
+    assert all("y_pred_proba" in line and "open" in line for line in lines[-len(OPEN_SEGMENTS):])
 
 
 def test_check_schema_reports_the_exact_diff_and_exits_1(demo_workspace):
@@ -194,4 +201,4 @@ def test_opt_in_dbt_test_fails_the_build_while_a_critical_alert_is_open(demo_wor
     assert off.returncode == 0 and "Nothing to do" in off.stdout, off.stdout[-2000:]
     on = dbt_test({"shiftwatch_fail_on_critical": True})
     assert on.returncode == 1, on.stdout[-2000:]
-    assert "FAIL 1 no_open_critical_alerts" in on.stdout, on.stdout[-2000:]
+    assert f"FAIL {len(OPEN_SEGMENTS)} no_open_critical_alerts" in on.stdout, on.stdout[-2000:]

@@ -21,6 +21,9 @@ STAT_TABLES = {
     "performance_windows": ("monitor, window_start, segment, metric", ["value", "n_labeled", "n_correct", "label_coverage"]),
     "label_windows": ("monitor, window_start", ["n_events", "n_labeled", "label_coverage", "entropy",
                       "latency_p50_hours", "latency_p95_hours"]),
+    "confusion_windows": ("monitor, window_start, y_pred, y_true", ["n"]),
+    "score_bin_windows": ("monitor, window_start, segment, model_version, bin", ["n", "n_labeled", "n_positive"]),
+    "class_conditional_windows": ("monitor, window_start, column_name, label_class", ["n", "mean", "stddev"]),
 }
 DRIFT_COLUMNS = ("monitor, window_start, window_end, column_name, segment, test, statistic, p_value, q_value, effect, "
                  "threshold, drifted, shift_kind, n_reference, n_current, skipped_reason")

@@ -12,7 +12,7 @@ import pytest
 
 from python_checks.report import column_anchor, render_report
 from python_checks.tests.browser import find_chromium, inspect_page
-from python_checks.tests.test_report_render import make_report_tables
+from python_checks.tests.test_report_render import ML_HEADINGS, make_report_tables
 
 # No skip: a missing browser is a failure with the fix in its message (.ci/run installs it).
 pytestmark = [pytest.mark.browser]
@@ -58,6 +58,45 @@ def test_report_renders_offline_in_chromium(tmp_path: Path):
     assert "income" in report.values["alert_text"] and "region" in report.values["alert_text"]
     assert report.values["broken_links"] == []
     assert report.values["scripts"] == 0
+    assert shot.is_file() and shot.stat().st_size > 10_000
+
+
+VISIBLE_HEADINGS = (
+    "Array.from(document.querySelectorAll('section.sub > h3')).filter(h => {"
+    " const r = h.getBoundingClientRect(), s = getComputedStyle(h);"
+    " return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; })"
+    ".map(h => h.textContent)")
+
+
+def test_ml_sections_render_offline_in_chromium(tmp_path: Path):
+    """Label shift, concept shift, segments, attribution, feedback loop and P(x | y): visible
+    headings, charts with a size, tables, and nothing the browser complains about."""
+    html_path = tmp_path / "report.html"
+    html_path.write_text(render_report(make_report_tables(), generated_at=dt.datetime(2024, 4, 1, 3)),
+                         encoding="utf-8")
+    charts = {"#ls-fake_loan svg.line": 1, "#concept-fake_loan svg.line": 1, "#attr-fake_loan svg.attr": 2,
+              "#fb-fake_loan svg.line": 2}
+    tables = ["#ls-table-fake_loan-repaid", "#concept-table-fake_loan", "#seg-table-fake_loan",
+              "#attr-table-fake_loan", "#fb-table-fake_loan-y_pred", "#pxy-table-fake_loan"]
+    shot = artifacts_dir(tmp_path) / "report_ml_sections.png"
+    report = inspect_page(html_path, [*charts, *tables, "#ls-fake_loan g.band"], screenshot=shot, evaluate={
+        "headings": VISIBLE_HEADINGS,
+        "band_area": "document.querySelector('#ls-fake_loan g.band path').getBBox().height",
+        "seg_first": "Array.from(document.querySelectorAll('#seg-table-fake_loan tbody'))"
+                     ".map(b => b.querySelector('tr').cells[2].innerText)",
+    })
+    assert report.console_errors == []
+    assert report.external_requests == [] and report.blocked == []
+    assert report.values["headings"] == list(ML_HEADINGS.values())
+    for selector, count in charts.items():
+        width, height = report.sizes[selector]
+        assert width > 100 and height > 30, (selector, report.sizes[selector])
+        assert report.counts[selector] == count, selector
+    for selector in tables:
+        width, height = report.sizes[selector]
+        assert width > 100 and height > 20, (selector, report.sizes[selector])
+    assert report.values["band_area"] > 10  # the interval band is drawn, not collapsed
+    assert report.values["seg_first"] == ["region=south", "region=south"]
     assert shot.is_file() and shot.stat().st_size > 10_000
 
 
