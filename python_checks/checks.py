@@ -562,7 +562,7 @@ class DriftChecks:
         if not self.monitor.predictions or not self.monitor.predictions.label:
             return []
         column = self.monitor.predictions.label
-        series = {r["window_start"]: r for r in self._read("prediction_windows", "column_kind = 'predicted_label'").to_pylist()
+        series = {r["window_start"]: r for r in self._read("prediction_windows", "column_kind = 'predicted_label' and model_version = '*'").to_pylist()
                   if r["column_name"] == column}
         threshold = self.monitor.thresholds.min_effect["trend"]
         rows = []

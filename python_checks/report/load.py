@@ -41,8 +41,8 @@ REPORT_TABLES: dict[str, tuple[str, ...]] = {
                         "calibration_gap", "segment_rank"),
     # The predicted-label rows only (PREDICTION_KINDS): top-class share and entropy per
     # window, the feedback-loop signal.
-    "prediction_windows": ("monitor", "window_start", "window_end", "column_name", "column_kind", "n",
-                           "n_distinct", "entropy", "top_share", "is_reference"),
+    "prediction_windows": ("monitor", "window_start", "window_end", "column_name", "column_kind", "model_version",
+                           "n", "n_distinct", "entropy", "top_share", "is_reference"),
 }
 # Where a report table is read from when its name differs: the alert list shows every
 # episode of the latest run, open and closed (the `alerts` view holds the open ones only).
@@ -93,7 +93,10 @@ def load_report_tables(warehouse: Warehouse, results_schema: str) -> dict[str, p
             table = select(name, f"{warehouse.quote('metric')} in ({marks})", list(PERFORMANCE_METRICS))
         elif name == "prediction_windows" and "column_kind" in present[name]:
             marks = ", ".join("?" for _ in PREDICTION_KINDS)
-            table = select(name, f"{warehouse.quote('column_kind')} in ({marks})", list(PREDICTION_KINDS))
+            where = f"{warehouse.quote('column_kind')} in ({marks})"
+            if "model_version" in present[name]:  # all model versions together, not each one
+                where += f" and {warehouse.quote('model_version')} = '*'"
+            table = select(name, where, list(PREDICTION_KINDS))
         else:
             table = select(name)
         if table is not None:

@@ -22,6 +22,8 @@ STAT_TABLES = {
     "label_windows": ("monitor, window_start", ["n_events", "n_labeled", "label_coverage", "entropy",
                       "latency_p50_hours", "latency_p95_hours"]),
     "confusion_windows": ("monitor, window_start, y_pred, y_true", ["n"]),
+    "prediction_windows": ("monitor, window_start, column_name, column_kind, model_version",
+                           ["n", "mean", "stddev", "skewness", "kurtosis", "p01", "p50", "p99", "n_distinct", "entropy", "top_share"]),
     "score_bin_windows": ("monitor, window_start, segment, model_version, bin", ["n", "n_labeled", "n_positive"]),
     "class_conditional_windows": ("monitor, window_start, column_name, label_class", ["n", "mean", "stddev"]),
 }

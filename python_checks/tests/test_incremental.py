@@ -25,7 +25,7 @@ ARTEFACTS = {
     "sample_windows": "monitor, window_start, row_id, column_name",
     "performance_windows": "monitor, window_start, segment, metric",
     "label_windows": "monitor, window_start",
-    "prediction_windows": "monitor, window_start, column_name, column_kind",
+    "prediction_windows": "monitor, window_start, column_name, column_kind, model_version",
     "confusion_windows": "monitor, window_start, y_pred, y_true",
     "score_bin_windows": "monitor, window_start, segment, model_version, bin",
     "class_conditional_windows": "monitor, window_start, column_name, label_class",

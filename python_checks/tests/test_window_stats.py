@@ -116,3 +116,29 @@ def test_sql_ks_equals_scipy_with_leave_one_out(built):
             got = ks.loc[(column, window)]
             assert got.n_current == current.size and got.n_reference == reference.size
             assert abs(got.statistic - st.ks_2samp(current, reference).statistic) <= 1e-12, (column, window)
+
+
+def test_prediction_windows_per_model_version_equal_numpy(built):
+    """Scores and predicted-class shares per model version (v1, then v2 from day 66), and
+    for all versions together ('*')."""
+    con, _ = built
+    events = con.execute("""select cast(date_trunc('day', f.ts) as timestamp) as window_start, p.model_version,
+        p.y_pred_proba, p.y_pred from main.car_loan f join main.car_loan_predictions p on p.id = f.id""").df()
+    stats = con.execute("select * from shiftwatch_results.prediction_windows").df()
+    assert set(stats.model_version) == {"*", "v1", "v2"}
+    assert len(stats[stats.model_version == "*"]) == 70 * 2 and len(stats[stats.model_version != "*"]) == 70 * 2
+    for _, s in stats.iterrows():
+        window = events[events.window_start == s.window_start]
+        mine = window if s.model_version == "*" else window[window.model_version == s.model_version]
+        assert len(mine) == s.n > 0, (s.window_start, s.model_version)
+        if s.column_kind == "score":
+            x = mine.y_pred_proba.to_numpy(dtype=float)
+            assert close(s["mean"], x.mean()) and close(s.stddev, x.std(ddof=1))
+            assert close(s.skewness, st.skew(x, bias=True), rel=1e-7, abs_=1e-9)
+            for q in (1, 5, 25, 50, 75, 95, 99):
+                assert close(s[f"p{q:02d}"], np.quantile(x, q / 100)), (s.model_version, q)
+            assert s.n_distinct == np.unique(x).size
+        else:
+            shares = mine.y_pred.value_counts(normalize=True).to_numpy()
+            assert close(s.entropy, float(-(shares * np.log2(shares)).sum()))
+            assert close(s.top_share, float(shares.max()))
