@@ -126,14 +126,16 @@ class DuckDBWarehouse(Warehouse):
         self.path = path if path.is_absolute() else (project_dir / path)
         try:
             self.con = duckdb.connect(str(self.path))
+            # Resource settings from the profile, as parameters: never config text in SQL.
+            settings = target.settings.get("settings") or {}
+            for name in ("memory_limit", "temp_directory"):
+                if settings.get(name):
+                    self.con.execute(f"set {name} = ?", [str(settings[name])])
         except duckdb.Error as exc:
             raise WarehouseError(f"duckdb: cannot open {self.path}: {str(exc).splitlines()[0]}") from exc
         # The catalogue is named after the file; qualify every table with it, so that a
         # schema of the same name (shiftwatch.duckdb holding schema shiftwatch) is never ambiguous.
         self.catalog = self.con.execute("select current_database()").fetchall()[0][0]
-        memory = str((target.settings.get("settings") or {}).get("memory_limit") or "")
-        if re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory):  # validated: never raw config in SQL
-            self.con.execute(f"set memory_limit = '{memory}'")
 
     def table(self, schema: str | None, name: str) -> str:
         return f"{self.quote(self.catalog)}.{self.quote(schema or 'main')}.{self.quote(name)}"
