@@ -109,3 +109,13 @@ def test_cli_json_error_document(tmp_path):
     assert result.code == 2
     assert result.json["status"] == "error" and result.json["exit_code"] == 2
     assert result.json["errors"] == ["config: monitors[car_loan].window.every: expected '<N> hour|day|week|month' with N >= 1, got 'soon'"]
+
+
+def test_demo_without_its_monitor_is_a_config_error(tmp_path):
+    document = project_config()
+    document["monitors"][0]["name"] = "not_the_demo"
+    result = shiftwatch("demo", "--rows", "7000", "--config", write_config(tmp_path, document),
+                        env={"SHIFTWATCH_DUCKDB_PATH": str(tmp_path / "demo.duckdb")})
+    assert result.code == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: demo: the config has no 'car_loan' monitor; run the demo with the project's own config"]
