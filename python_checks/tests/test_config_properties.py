@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import math
 import re
-from dataclasses import dataclass
 
 import pytest
 import yaml
@@ -26,7 +25,6 @@ from hypothesis import strategies as st
 from python_checks.config import (
     DEFAULT_MIN_EFFECT,
     MONITOR_KEYS,
-    MONITOR_NAME,
     TOP_LEVEL_KEYS,
     Config,
     parse_config,
@@ -182,14 +180,7 @@ def test_reference_with_a_utc_offset_is_normalised_to_utc():
 # --------------------------------------------------------------------------- one problem or many
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A mutation that makes one place of a document wrong, and where the error must point."""
-
-    key: str  # the monitor key (or top-level key) it breaks; one mutation per key
-    value: object
-
-
+# Values that make one key wrong; broken_documents breaks a key at most once per monitor.
 BAD_MONITOR_VALUES = {
     "window": [{"every": "0 day"}, {"every": "3 fortnight"}, {"every": "-1 day"}, {"every": "1.5 days"},
                {"every": "daily"}, {"every": 1}, {"rows": -1}, {"rows": 1}, {"rows": 0}, {"rows": "5000"},
@@ -393,7 +384,3 @@ def documents_with_one_value_replaced(draw):
 @given(documents_with_one_value_replaced())
 def test_mutated_documents_never_raise_anything_else(document):
     assert_config_or_config_error(document)
-
-
-def test_monitor_name_rule_is_the_documented_one():
-    assert MONITOR_NAME.pattern == r"^[a-z0-9_]+$"
