@@ -146,16 +146,43 @@ class DriftChecks:
         return row
 
     # -- tests ------------------------------------------------------------------------
+    def expected_columns(self, kind: str) -> dict[str, str]:
+        """column -> role of every column tested in every window: 'numeric' (features and
+        scores) or 'categorical' (features, the predicted label and the true label)."""
+        m = self.monitor
+        if kind == "numeric":
+            columns = {c: "feature" for c in m.numeric}
+            columns.update({s: "score" for s in (m.predictions.scores if m.predictions else ())})
+            return columns
+        columns = {c: "feature" for c in m.categorical}
+        if m.predictions is not None and m.predictions.label:
+            columns[m.predictions.label] = "prediction"
+        if m.labels is not None:
+            columns[m.labels.column] = "label"
+        return columns
+
     def ks(self) -> list[TestRow]:
-        """KS from the exact full-window D computed in SQL; p from (D, n, m)."""
+        """KS from the exact full-window D computed in SQL; p from (D, n, m). SQL has no row
+        for a column whose values in a window are all NULL (or NaN): that test is skipped
+        as all_null, so every numeric column has a result in every window."""
         rows = []
         threshold = self.monitor.thresholds.min_effect["ks"]
-        for r in self._read("ks_windows").to_pylist():
+        found = self._read("ks_windows").to_pylist()
+        n_values = {(r["column_name"], r["window_start"]): r["n_current"] for r in found}
+        for column, role in self.expected_columns("numeric").items():
+            for start in self._order:
+                if (column, start) not in n_values:
+                    n_ref = sum(n_values.get((column, w), 0) for w in self.reference_windows(start))
+                    found.append({"window_start": start, "column_name": column, "role": role, "statistic": None,
+                                  "n_reference": n_ref, "n_current": 0, "missing": True})
+        for r in found:
             row = self._row(r["window_start"], r["column_name"], "ks", KIND_BY_ROLE[r["role"]],
                             threshold=threshold, n_reference=r["n_reference"], n_current=r["n_current"])
             d = _finite(r["statistic"])
             if row.skipped_reason is None:
-                if not r["n_reference"]:
+                if r.get("missing"):
+                    row.skipped_reason = "all_null"
+                elif not r["n_reference"]:
                     row.skipped_reason = "empty_reference"
                 elif d is None:
                     row.skipped_reason = "empty"
@@ -168,20 +195,16 @@ class DriftChecks:
     def histogram_distances(self) -> list[TestRow]:
         """PSI and JS distance on the reference-fixed bins of every numeric column."""
         counts: dict[tuple, dict[int, int]] = defaultdict(dict)
-        roles: dict[str, str] = {}
         for r in self._read("histogram_windows").to_pylist():
             counts[(r["column_name"], "*", r["window_start"])][r["bin"]] = r["n"]
-            roles[r["column_name"]] = r["role"]
-        return self._distances_from_counts(counts, roles, categorical=False)
+        return self._distances_from_counts(counts, self.expected_columns("numeric"), categorical=False)
 
     def categorical(self) -> list[TestRow]:
         """chi², PSI and JS per categorical column, predicted label and true label."""
         counts: dict[tuple, dict[str, int]] = defaultdict(dict)
-        roles: dict[str, str] = {}
         for r in self._read("category_windows").to_pylist():
             counts[(r["column_name"], "*", r["window_start"])][r["category"]] = r["n"]
-            roles[r["column_name"]] = r["role"]
-        return self._distances_from_counts(counts, roles, categorical=True)
+        return self._distances_from_counts(counts, self.expected_columns("categorical"), categorical=True)
 
     def segment_predictions(self) -> list[TestRow]:
         """Prediction drift per segment value: chi² and PSI of the score's ten fixed bins
@@ -189,22 +212,30 @@ class DriftChecks:
         tested on reference-quantile bins by histogram_distances. Segments are small and
         many, so their gate is PSI's (0.2, about JS 0.19 for small shifts) rather than JS
         0.1: the demo's label shift moves P(score) by JS 0.07, and sampling noise adds
-        up to 0.02 more in a 1,300-event segment (docs/statistics.md, "Segments")."""
+        up to 0.02 more in a 1,300-event segment (docs/statistics.md, "Segments"). A
+        segment value is tested in the windows it occurs in."""
         if not self.monitor.predictions:
             return []
         score = self.monitor.predictions.scores[0]
         counts: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for r in self._read("score_bin_windows", "segment <> '*'").to_pylist():
             counts[(score, r["segment"], r["window_start"])][r["bin"]] += r["n"]  # over model versions
-        return self._distances_from_counts(counts, {score: "score"}, categorical=True, distances=("psi",))
+        return self._distances_from_counts(counts, {score: "score"}, categorical=True, distances=("psi",),
+                                           every_window=False)
 
     def _distances_from_counts(self, counts: Mapping[tuple, Mapping[Any, int]], roles: Mapping[str, str],
-                               *, categorical: bool, distances: tuple[str, ...] = ("psi", "js")) -> list[TestRow]:
-        """``counts`` maps (column, segment, window start) to category or bin counts. chi²
-        (categorical) takes its effect from the last of ``distances``."""
+                               *, categorical: bool, distances: tuple[str, ...] = ("psi", "js"),
+                               every_window: bool = True) -> list[TestRow]:
+        """``counts`` maps (column, segment, window start) to category or bin counts. With
+        ``every_window``, every column of ``roles`` gets rows in every window: a window
+        holds rows, so a column with no counts in it is all NULL there (all_null; for true
+        labels: none arrived yet). chi² (categorical) takes its effect from the last of
+        ``distances``."""
         min_effect = self.monitor.thresholds.min_effect
         rows = []
-        for (column, segment, start), current in sorted(counts.items(), key=lambda kv: kv[0]):
+        keys = set(counts) | ({(c, "*", w) for c in roles for w in self._order} if every_window else set())
+        for column, segment, start in sorted(keys):
+            current = counts.get((column, segment, start), {})
             kind = KIND_BY_ROLE[roles[column]]
             reference: dict[Any, int] = defaultdict(int)
             for w in self.reference_windows(start):
@@ -218,10 +249,12 @@ class DriftChecks:
             for test in tests:
                 row = self._row(start, column, test, kind, segment=segment, n_reference=n_ref, n_current=n_cur,
                                 threshold=min_effect.get(test))
-                if row.skipped_reason is None and (n_ref == 0 or n_cur == 0):
-                    row.skipped_reason = "empty_reference" if n_ref == 0 else "empty"
+                if row.skipped_reason is None and n_ref == 0:
+                    row.skipped_reason = "empty_reference"
                 if row.skipped_reason is None and kind == "label" and n_cur < MIN_LABELED:
                     row.skipped_reason = "too_few_labels"
+                if row.skipped_reason is None and n_cur == 0:
+                    row.skipped_reason = "all_null"
                 if row.skipped_reason is None:
                     if test == "chi2":
                         result = stats.chi2_test(reference, current)
@@ -326,7 +359,9 @@ class DriftChecks:
         row.p_value = _finite(result.pvalue)
         row.n_reference, row.n_current = result.n_reference, result.n_current
         row.skipped_reason = result.skipped_reason
-        row.details = {"features": names, "bandwidth": _finite(result.bandwidth), "permutations": result.permutations,
+        # The features the test used: all-null and constant ones are left out.
+        used = [names[i] for i in result.features] if result.skipped_reason is None else names
+        row.details = {"features": used, "bandwidth": _finite(result.bandwidth), "permutations": result.permutations,
                        "pvalue_method": result.pvalue_method, "inputs": inputs}
         self.mmd_computed += 1
         return row
@@ -361,9 +396,9 @@ class DriftChecks:
                                               current[:, [i]], [column]))
                 w = self._row(start, column, "wasserstein", "covariate", threshold=min_effect["wasserstein"])
                 ref_col, cur_col = reference[:, i], current[:, i]
-                ref_col, cur_col = ref_col[np.isfinite(ref_col)], cur_col[np.isfinite(cur_col)]
-                w.n_reference, w.n_current = int(ref_col.size), int(cur_col.size)
+                w.n_reference, w.n_current = int(np.isfinite(ref_col).sum()), int(np.isfinite(cur_col).sum())
                 if w.skipped_reason is None:
+                    # Unfiltered: the statistic tells a sample of only NULL/NaN/inf (all_null) from none.
                     distance = stats.wasserstein_normalized(ref_col, cur_col)
                     w.statistic = w.effect = _finite(distance.statistic)
                     w.skipped_reason = distance.skipped_reason

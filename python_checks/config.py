@@ -10,6 +10,7 @@ never disagree about a default.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -155,6 +156,18 @@ class _Problems:
             raise ConfigError(self.lines)
 
 
+def _unknown_keys(mapping: dict, known: set[str]) -> list[str]:
+    """The keys of ``mapping`` not in ``known``, each printable on one line, in a stable order
+    (YAML keys need not be strings: numbers, booleans and null sort among them as text)."""
+    return sorted(key if isinstance(key, str) and IDENTIFIER.match(key) else repr(key)
+                  for key in mapping if key not in known)
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float; booleans, NaN and infinities are not numbers here."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def load_config(*, config_file: str | Path | None = None, project_dir: str | Path = ".") -> Config:
     """Read the config from ``config_file`` or from ``vars: shiftwatch:`` in dbt_project.yml."""
     if config_file is not None:
@@ -189,7 +202,7 @@ def parse_config(document: Any) -> Config:
     problems = _Problems()
     if not isinstance(document, dict):
         raise ConfigError("config: expected a mapping with 'results_schema' and 'monitors'")
-    for key in sorted(set(document) - TOP_LEVEL_KEYS):
+    for key in _unknown_keys(document, TOP_LEVEL_KEYS):
         problems.add(key, f"unknown key (expected one of {', '.join(sorted(TOP_LEVEL_KEYS))})")
     results_schema = document.get("results_schema", "shiftwatch_results")
     if not isinstance(results_schema, str) or not IDENTIFIER.match(results_schema):
@@ -214,7 +227,7 @@ def parse_config(document: Any) -> Config:
         problems.add("temp_directory", f"expected a directory path, got {temp_directory!r}")
         temp_directory = None
     lock_timeout = document.get("lock_timeout", 30.0)
-    if not isinstance(lock_timeout, (int, float)) or isinstance(lock_timeout, bool) or lock_timeout < 0:
+    if not _is_number(lock_timeout) or lock_timeout < 0:
         problems.add("lock_timeout", f"expected seconds >= 0, got {lock_timeout!r}")
         lock_timeout = 30.0
 
@@ -227,7 +240,9 @@ def parse_config(document: Any) -> Config:
     for index, raw in enumerate(raw_monitors):
         monitor = _parse_monitor(raw, index, problems)
         name = raw.get("name") if isinstance(raw, dict) else None
-        if isinstance(name, str) and name in seen:
+        if not isinstance(name, str) or not MONITOR_NAME.match(name):
+            continue  # reported by _parse_monitor
+        if name in seen:
             problems.add(f"monitors[{name}].name", "duplicate monitor name")
         seen.add(name)
         if monitor is not None:
@@ -247,7 +262,7 @@ def _parse_monitor(raw: Any, index: int, problems: _Problems) -> Monitor | None:
         problems.add(f"monitors[{index}].name", f"expected [a-z0-9_]+, got {name!r}")
         name = f"#{index}"
     at = f"monitors[{name}]"
-    for key in sorted(set(raw) - MONITOR_KEYS):
+    for key in _unknown_keys(raw, MONITOR_KEYS):
         problems.add(f"{at}.{key}", f"unknown key (expected one of {', '.join(sorted(MONITOR_KEYS))})")
 
     relation = _relation(raw.get("relation"), f"{at}.relation", problems)
@@ -256,13 +271,14 @@ def _parse_monitor(raw: Any, index: int, problems: _Problems) -> Monitor | None:
     window = _window(raw.get("window"), f"{at}.window", problems)
     reference = _reference(raw.get("reference"), f"{at}.reference", problems)
 
-    features = raw.get("features") or {}
+    features = raw.get("features")
+    features = {} if features is None else features
     numeric: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
     if not isinstance(features, dict):
         problems.add(f"{at}.features", "expected a mapping with 'numeric' and/or 'categorical' lists")
     else:
-        for key in sorted(set(features) - {"numeric", "categorical"}):
+        for key in _unknown_keys(features, {"numeric", "categorical"}):
             problems.add(f"{at}.features.{key}", "unknown key (expected numeric or categorical)")
         numeric = _identifier_list(features.get("numeric", []), f"{at}.features.numeric", problems)
         categorical = _identifier_list(features.get("categorical", []), f"{at}.features.categorical", problems)
@@ -315,10 +331,10 @@ def _identifier_list(value: Any, where: str, problems: _Problems) -> tuple[str, 
     if not isinstance(value, list):
         problems.add(where, f"expected a list of column names, got {value!r}")
         return ()
-    names = [_identifier(v, f"{where}[{i}]", problems) for i, v in enumerate(value)]
+    names = [n for i, v in enumerate(value) if (n := _identifier(v, f"{where}[{i}]", problems))]
     if len(set(names)) != len(names):
         problems.add(where, "lists a column twice")
-    return tuple(n for n in names if n)
+    return tuple(names)
 
 
 def _relation(value: Any, where: str, problems: _Problems) -> Relation | None:
@@ -374,25 +390,34 @@ def _reference(value: Any, where: str, problems: _Problems) -> ReferenceSpec | N
 
 
 def _timestamp(value: Any, where: str, problems: _Problems) -> dt.datetime | None:
+    """A naive UTC datetime (windows are UTC): a value with an offset is converted to UTC."""
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    try:
-        return dt.datetime.fromisoformat(str(value)).replace(tzinfo=None)
-    except ValueError:
-        problems.add(where, f"expected an ISO date such as '2018-01-01', got {value!r}")
-        return None
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day)
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            problems.add(where, f"expected an ISO date such as '2018-01-01', got {value!r}")
+            return None
+    if moment.tzinfo is not None:
+        try:
+            moment = moment.astimezone(dt.UTC)
+        except OverflowError:
+            problems.add(where, f"expected a date between years 1 and 9999 in UTC, got {value!r}")
+            return None
+    return moment.replace(tzinfo=None)
 
 
 def _thresholds(value: Any, where: str, problems: _Problems) -> Thresholds:
     if not isinstance(value, dict):
         problems.add(where, f"expected a mapping with {', '.join(sorted(THRESHOLD_KEYS))}, got {value!r}")
         return Thresholds()
-    for key in sorted(set(value) - THRESHOLD_KEYS):
+    for key in _unknown_keys(value, THRESHOLD_KEYS):
         problems.add(f"{where}.{key}", f"unknown key (expected one of {', '.join(sorted(THRESHOLD_KEYS))})")
     alpha = value.get("alpha", 0.05)
-    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not 0 < alpha < 1:
+    if not _is_number(alpha) or not 0 < alpha < 1:
         problems.add(f"{where}.alpha", f"expected a number in (0, 1), got {alpha!r}")
         alpha = 0.05
     fdr = value.get("fdr", True)
@@ -408,11 +433,13 @@ def _thresholds(value: Any, where: str, problems: _Problems) -> Thresholds:
     if not isinstance(given, dict):
         problems.add(f"{where}.min_effect", f"expected a mapping such as {{ks: 0.1}}, got {given!r}")
         given = {}
+    for key in _unknown_keys(given, set(DEFAULT_MIN_EFFECT)):
+        problems.add(f"{where}.min_effect.{key}", f"unknown test (expected one of {', '.join(DEFAULT_MIN_EFFECT)})")
     for key, number in given.items():
         if key not in DEFAULT_MIN_EFFECT:
-            problems.add(f"{where}.min_effect.{key}", f"unknown test (expected one of {', '.join(DEFAULT_MIN_EFFECT)})")
-        elif not isinstance(number, (int, float)) or isinstance(number, bool) or number < 0:
-            problems.add(f"{where}.min_effect.{key}", f"expected a number >= 0, got {number!r}")
+            continue
+        if not _is_number(number) or number < 0:
+            problems.add(f"{where}.min_effect.{key}", f"expected a finite number >= 0, got {number!r}")
         else:
             min_effect[key] = float(number)
     return Thresholds(alpha=float(alpha), fdr=fdr, persist=persist, min_effect=min_effect)
@@ -422,13 +449,15 @@ def _predictions(value: Any, default_relation: Relation | None, where: str, prob
     if not isinstance(value, dict):
         problems.add(where, "expected a mapping with 'score' and optionally 'relation', 'label', 'model_version'")
         return None
-    for key in sorted(set(value) - {"relation", "score", "label", "model_version"}):
+    for key in _unknown_keys(value, {"relation", "score", "label", "model_version"}):
         problems.add(f"{where}.{key}", "unknown key (expected relation, score, label or model_version)")
     relation = _relation(value["relation"], f"{where}.relation", problems) if "relation" in value else default_relation
     if "score" not in value:
         problems.add(f"{where}.score", "missing (expected a score column or a list of class-probability columns)")
         return None
     scores = _identifier_list(value["score"], f"{where}.score", problems)
+    if value["score"] == []:
+        problems.add(f"{where}.score", "expected a score column or a non-empty list of class-probability columns")
     label = _identifier(value["label"], f"{where}.label", problems) if value.get("label") is not None else None
     version = value.get("model_version")
     version = _identifier(version, f"{where}.model_version", problems) if version is not None else None
@@ -441,11 +470,11 @@ def _labels(value: Any, default_relation: Relation | None, where: str, problems:
     if not isinstance(value, dict):
         problems.add(where, "expected a mapping with 'column' and optionally 'relation', 'timestamp'")
         return None
-    for key in sorted(set(value) - {"relation", "column", "timestamp"}):
+    for key in _unknown_keys(value, {"relation", "column", "timestamp"}):
         problems.add(f"{where}.{key}", "unknown key (expected relation, column or timestamp)")
     relation = _relation(value["relation"], f"{where}.relation", problems) if "relation" in value else default_relation
     column = _identifier(value.get("column"), f"{where}.column", problems)
-    timestamp = _identifier(value["timestamp"], f"{where}.timestamp", problems) if value.get("timestamp") else None
+    timestamp = _identifier(value["timestamp"], f"{where}.timestamp", problems) if value.get("timestamp") is not None else None
     if relation is None or column is None:
         return None
     return LabelSpec(relation=relation, column=column, timestamp=timestamp)

@@ -29,6 +29,10 @@ def run_dbt(command: Sequence[str], *, project_dir: Path, profiles_dir: Path, ta
             on_node(node.node_name, node.node_status)
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    # Casting TIMESTAMPTZ to TIMESTAMP (window assignment) follows the session time zone:
+    # UTC on every engine. DuckDB takes it from the profile's settings; dbt-postgres has no
+    # session option, so libpq's PGTZ sets it (PostgresWarehouse does the same).
+    os.environ["PGTZ"] = "UTC"
     result = dbtRunner(callbacks=[callback]).invoke(args)
     if result.exception is not None:
         raise WarehouseError(f"dbt {command[0]} failed: {str(result.exception).strip().splitlines()[0]}") from result.exception

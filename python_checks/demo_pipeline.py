@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from python_checks import demo, quality_step
+from python_checks.errors import ConfigError
 from python_checks.run import Context, RunResult, execute
 
 

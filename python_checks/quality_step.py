@@ -135,9 +135,10 @@ def schema_only(ctx: Context, *, run_id: str) -> QualityOutcome:
     return run(ctx, run_id=run_id, validate=False)
 
 
-def run(ctx: Context, *, run_id: str, validate: bool = True) -> QualityOutcome:
-    """Schema changes, per-window GE validation and the schema-mismatch skips of one run."""
-    from python_checks.quality.validate import validate_windows
+def run(ctx: Context, *, run_id: str, validate: bool = True, now: dt.datetime | None = None) -> QualityOutcome:
+    """Schema changes, per-window GE validation and the schema-mismatch skips of one run.
+    With ``now`` (the run's start, naive UTC), windows holding later events fail a check."""
+    from python_checks.quality.validate import timestamps_not_in_future, validate_windows
 
     results: list[pa.Table] = []
     changes: list[dict[str, Any]] = []
@@ -149,7 +150,7 @@ def run(ctx: Context, *, run_id: str, validate: bool = True) -> QualityOutcome:
                 ctx.progress(f"  no suite {monitor.name}/{monitor.schema_version}: quality checks skipped "
                              "(run `shiftwatch init` to derive one)")
                 continue
-            windows = wh.arrow(f"select window_start, window_end, schema_version from "
+            windows = wh.arrow(f"select window_start, window_end, schema_version, last_event_ts from "
                                f"{wh.table(ctx.config.results_schema, 'window_index')} where monitor = ? "
                                "order by window_start", [monitor.name]).to_pylist()
             changes += schema_change_rows(ctx, wh, monitor, run_id)
@@ -160,6 +161,10 @@ def run(ctx: Context, *, run_id: str, validate: bool = True) -> QualityOutcome:
             results.append(validate_windows(wh, monitor, suites,
                                             [(w["window_start"], w["window_end"], w["schema_version"]) for w in windows],
                                             run_id=run_id))
+            if now is not None:
+                results.append(timestamps_not_in_future(
+                    monitor, [(w["window_start"], w["window_end"], w["schema_version"], w["last_event_ts"]) for w in windows],
+                    now=now, run_id=run_id))
     table = pa.concat_tables(results) if results else _empty_quality()
     return QualityOutcome(results=table, schema_changes=pa.Table.from_pylist(changes, schema=SCHEMA_CHANGES_SCHEMA),
                           skip_columns=skip)

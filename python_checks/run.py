@@ -208,7 +208,7 @@ def _execute_locked(ctx: Context, *, run_id: str, started: dt.datetime, full_ref
     quality = quality_step.QualityOutcome.empty()
     if "quality" in steps:
         ctx.progress(f"[{next(step)}/{total}] great expectations: schema and quality")
-        quality = quality_step.run(ctx, run_id=run_id)
+        quality = quality_step.run(ctx, run_id=run_id, now=started)
     elif "drift" in steps:  # schema mismatches still decide which columns are skipped
         quality = quality_step.schema_only(ctx, run_id=run_id)
 

@@ -136,6 +136,13 @@ class DuckDBWarehouse(Warehouse):
         # The catalogue is named after the file; qualify every table with it, so that a
         # schema of the same name (shiftwatch.duckdb holding schema shiftwatch) is never ambiguous.
         self.catalog = self.con.execute("select current_database()").fetchall()[0][0]
+        settings = target.settings.get("settings") or {}
+        # The session time zone decides how TIMESTAMPTZ values fall into windows; dbt's
+        # sessions use the profile's (UTC), so this one must too.
+        zone = str(settings.get("TimeZone") or "UTC")
+        if not re.fullmatch(r"[A-Za-z0-9_/+-]+", zone):
+            raise ConfigError(f"profiles: target {target.name!r}: TimeZone {zone!r} is not a time zone name")
+        self.con.execute("set TimeZone = ?", [zone])
 
     def table(self, schema: str | None, name: str) -> str:
         return f"{self.quote(self.catalog)}.{self.quote(schema or 'main')}.{self.quote(name)}"
@@ -211,7 +218,8 @@ class PostgresWarehouse(Warehouse):
         self.params = {"host": s.get("host"), "port": int(s.get("port", 5432)), "user": s.get("user"),
                        "password": s.get("password") or None, "dbname": s.get("dbname")}
         try:
-            self.con = psycopg2.connect(**self.params)
+            # UTC sessions, as dbt's (python_checks.dbt_runner): TIMESTAMPTZ values fall into UTC windows.
+            self.con = psycopg2.connect(**self.params, options="-c TimeZone=UTC")
         except psycopg2.Error as exc:
             # The message never carries the password; psycopg2 does not print it.
             raise WarehouseError(f"postgres: cannot connect to {s.get('host')}:{s.get('port')}: {str(exc).strip().splitlines()[0]}") from exc

@@ -1,7 +1,8 @@
 {#- A bounded, deterministic sample of events per monitor × window: the events with the
     smallest md5(id), at most `sample_size` of them, with all their numeric values (long
     format). The reference sample is the smallest keys across the reference windows, which
-    these per-window samples always contain. -#}
+    these per-window samples always contain. Rows sharing an id count once (the largest
+    value per column). -#}
 {{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
 -- depends_on: {{ ref('window_changes') }}
 {%- set cfg = shiftwatch.sw_config() %}
@@ -18,13 +19,21 @@ ranked as (
   select monitor, window_start, row_id, sample_key,
     row_number() over (partition by monitor, window_start order by sample_key, row_id) as sample_rank
   from keyed
+),
+sampled as (
+  -- One value per sampled id and column: rows sharing an id (duplicates) are one event
+  -- here, so the sample stays bounded by sample_size whatever the data.
+  select v.monitor, v.window_start, v.window_end, r.row_id, r.sample_key, r.sample_rank, v.role, v.column_name,
+    max(v.value) as value
+  from ranked as r
+  join {{ ref('stg_numeric_values') }} as v
+    on v.monitor = r.monitor and v.window_start = r.window_start and v.row_id = r.row_id
+  where r.sample_rank <= {{ cfg['sample_size'] }}
+  group by v.monitor, v.window_start, v.window_end, r.row_id, r.sample_key, r.sample_rank, v.role, v.column_name
 )
 select
-  v.monitor, v.window_start, v.window_end,
-  {{ shiftwatch.sw_is_reference_case('v.monitor', 'v.window_start', 'v.window_end') }} as is_reference,
-  r.row_id, r.sample_key, r.sample_rank, v.role, v.column_name, v.value,
+  monitor, window_start, window_end,
+  {{ shiftwatch.sw_is_reference_case('monitor', 'window_start', 'window_end') }} as is_reference,
+  row_id, sample_key, sample_rank, role, column_name, value,
   '{{ invocation_id }}' as build_id
-from ranked as r
-join {{ ref('stg_numeric_values') }} as v
-  on v.monitor = r.monitor and v.window_start = r.window_start and v.row_id = r.row_id
-where r.sample_rank <= {{ cfg['sample_size'] }}
+from sampled

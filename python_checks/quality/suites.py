@@ -47,6 +47,7 @@ COLUMN_TYPE = "expect_column_values_to_be_of_type"
 NOT_NULL = "expect_column_values_to_not_be_null"
 BETWEEN = "expect_column_values_to_be_between"
 IN_SET = "expect_column_values_to_be_in_set"
+UNIQUE = "expect_column_values_to_be_unique"
 
 
 # -- types and SQL ------------------------------------------------------------------------
@@ -163,6 +164,13 @@ def derive_suite(warehouse: Any, monitor: Monitor, *, version: str, where_sql: s
         _expectation(TABLE_COLUMNS, {"column_set": [n for n, _ in columns], "exact_match": True}),
         *(_expectation(COLUMN_TYPE, {"column": n, "type_": t}) for n, t in columns),
     ]
+    skipped: dict[str, str] = {}
+    # The id names one event: predictions and labels join on it, the sample is keyed by it.
+    duplicates = _query_duplicate_ids(warehouse, relation, predicate, monitor.id)
+    if duplicates:
+        skipped[monitor.id] = f"{duplicates} duplicate ids in the rows derived from: no uniqueness expectation"
+    else:
+        expectations.append(_expectation(UNIQUE, {"column": monitor.id}))
     for column in features:
         expectation = _null_expectation(column, stats[column])
         if expectation:
@@ -171,7 +179,6 @@ def derive_suite(warehouse: Any, monitor: Monitor, *, version: str, where_sql: s
         expectation = _range_expectation(column, stats[column], types[column])
         if expectation:
             expectations.append(expectation)
-    skipped: dict[str, str] = {}
     for column in categorical:
         values, distinct = categories.get(column, ([], 0))
         if distinct > MAX_CATEGORIES:
@@ -260,6 +267,14 @@ def _stats_from_table(table: pa.Table, features: list[str], numeric: list[str]) 
             out[column]["min"] = [r.get("min") for r in mine]
             out[column]["max"] = [r.get("max") for r in mine]
     return out
+
+
+def _query_duplicate_ids(warehouse: Any, relation: str, predicate: str, id_column: str) -> int:
+    """Rows whose id another row of the derived rows already has (NULL ids aside)."""
+    quoted = warehouse.quote(id_column)
+    table = warehouse.arrow(f"select count({quoted}) - count(distinct {quoted}) as duplicates "
+                            f"from {relation} where {predicate}")
+    return int(table["duplicates"][0].as_py() or 0)
 
 
 def _query_categories(warehouse: Any, relation: str, predicate: str,

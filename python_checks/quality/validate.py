@@ -127,6 +127,28 @@ def validate_windows(warehouse: Any, monitor: Monitor, suites: dict[str, dict], 
     return _to_table(rows)
 
 
+FUTURE = "expect_column_max_to_be_between"  # the timestamp's maximum, at most the run's start
+
+
+def timestamps_not_in_future(monitor: Monitor, windows: Sequence[tuple[Any, Any, str | None, Any]], *, now: dt.datetime,
+                             run_id: str) -> pa.Table:
+    """One row per window: its latest event time (``window_index.last_event_ts``) is not after
+    ``now``, the run's start (naive UTC, as window timestamps are). An event from the future is
+    clock skew, a wrong unit or a wrong time zone upstream; the bound moves with every run, so
+    it is checked here rather than written into a suite. ``windows`` lists
+    ``(window_start, window_end, schema_version, last_event_ts)``."""
+    rows = []
+    for start, end, version, last in windows:
+        version = monitor.schema_version if version is None else str(version)
+        last = _as_datetime(last) if last is not None else None
+        success = last is None or last <= now
+        rows.append({"run_id": run_id, "monitor": monitor.name, "suite": f"{monitor.name}.{version}",
+                     "schema_version": version, "window_start": _as_datetime(start), "window_end": _as_datetime(end),
+                     **_row(FUTURE, monitor.timestamp, success, last, {"max_value": now},
+                            None if success else {"error": "events later than the run's start (UTC)"})})
+    return _to_table(rows)
+
+
 # -- relation level -----------------------------------------------------------------------
 def _relation_level_rows(live: list[tuple[str, str]], suite: dict, meta: dict) -> list[dict]:
     """Column set and types against the catalogue: GE reflects SQL types through SQLAlchemy,

@@ -28,7 +28,7 @@ class DistanceResult:
     """A distance with no p-value (PSI, JS, normalised Wasserstein).
 
     ``statistic`` is ``None`` when skipped; ``skipped_reason`` is then one of
-    ``'empty'``, ``'all_null'``, ``'too_few'``, ``'constant'``.
+    ``'empty'``, ``'all_null'``, ``'too_few'``, ``'constant'``, ``'overflow'``.
     """
 
     statistic: float | None
@@ -47,6 +47,18 @@ def _finite_1d(values: np.ndarray) -> tuple[np.ndarray, str | None]:
     return arr, None
 
 
+def binary_scale(values: np.ndarray, axis: int | None = None) -> np.ndarray | float:
+    """The smallest power of two at least max |value| (1.0 where that is 0), per ``axis``.
+
+    Dividing by it is exact (barring values 2^-1022 below the maximum), so scale-free
+    quantities (a ratio to a standard deviation, standardised values) come out bit for bit
+    as without it, while squares and sums of values near 1e±300 no longer overflow or
+    underflow. ``values`` must be finite.
+    """
+    largest = np.max(np.abs(values), axis=axis) if np.size(values) else 0.0
+    return np.where(largest > 0, np.ldexp(1.0, np.frexp(largest)[1]), 1.0)
+
+
 def wasserstein_normalized(reference: np.ndarray, current: np.ndarray) -> DistanceResult:
     """W1(reference, current) / std(reference, ddof=1).
 
@@ -54,9 +66,11 @@ def wasserstein_normalized(reference: np.ndarray, current: np.ndarray) -> Distan
     Dividing by the reference standard deviation makes it unit-free: 0.25 means
     the current distribution is, on average, a quarter of a reference sd away.
     NaN and ±inf are excluded first (an infinite value has infinite transport
-    cost). Skipped: ``'empty'``/``'all_null'`` when a side has no finite value,
+    cost). Both samples are divided by one power of two first (:func:`binary_scale`),
+    which leaves the ratio as it is and keeps huge or tiny values from overflowing.
+    Skipped: ``'empty'``/``'all_null'`` when a side has no finite value,
     ``'too_few'`` with a single reference value, ``'constant'`` when the
-    reference sd is 0.
+    reference sd is 0, ``'overflow'`` when the ratio exceeds the double range.
     """
     ref, ref_reason = _finite_1d(reference)
     cur, cur_reason = _finite_1d(current)
@@ -64,12 +78,18 @@ def wasserstein_normalized(reference: np.ndarray, current: np.ndarray) -> Distan
     if reason is None and ref.size < 2:
         reason = "too_few"
     if reason is None:
-        sd = float(np.std(ref, ddof=1))
-        if not sd > 0:
+        scale = float(binary_scale(np.concatenate([ref, cur])))
+        ref_scaled, cur_scaled = ref / scale, cur / scale
+        sd = float(np.std(ref_scaled, ddof=1))
+        # Not sd == 0: the mean of equal values can be off by an ulp, leaving sd ~1e-17.
+        if ref.min() == ref.max() or not sd > 0:
             reason = "constant"
+    if reason is None:
+        distance = float(stats.wasserstein_distance(ref_scaled, cur_scaled)) / sd
+        if not np.isfinite(distance):
+            reason = "overflow"
     if reason is not None:
         return DistanceResult(None, reason, int(ref.size), int(cur.size))
-    distance = float(stats.wasserstein_distance(ref, cur)) / sd
     return DistanceResult(distance, None, int(ref.size), int(cur.size))
 
 

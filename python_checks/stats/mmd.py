@@ -28,9 +28,11 @@ p-values
   linear-time block statistic (B-test, a blocked form of Gretton et al.'s
   2012 linear-time MMD) with a Student-t p-value over independent blocks.
 
-Null handling: rows with NaN or ±inf in any feature are dropped (±inf has no
-place in a Gaussian kernel). Features that are constant in the reference
-(std 0) are dropped.
+Null handling: features with no finite value on one side are dropped (an
+all-null column in a window must not void the test of the others); then rows
+with NaN or ±inf in any remaining feature are dropped (±inf has no place in a
+Gaussian kernel). Features that are constant in the reference (std 0) are
+dropped.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 from scipy.spatial.distance import pdist
+
+from .distances import binary_scale
 
 __all__ = [
     "MMDResult",
@@ -76,8 +80,10 @@ class MMDResult:
     estimate of the same population MMD² and therefore on the same scale for
     the effect gate. ``statistic``/``pvalue``/``bandwidth`` are ``None`` when
     skipped; ``skipped_reason`` is then one of ``'empty'``, ``'all_null'``,
-    ``'too_few'``, ``'constant'``. ``n_reference``/``n_current`` count the rows
-    actually used; ``n_features`` the features left after dropping constants.
+    ``'too_few'``, ``'constant'``, ``'overflow'`` (values so far apart in reference
+    sds that squared distances exceed the double range). ``n_reference``/``n_current`` count the rows
+    actually used; ``n_features`` the features left after dropping all-null and
+    constant ones, and ``features`` their indices among the input columns.
     """
 
     statistic: float | None
@@ -89,6 +95,7 @@ class MMDResult:
     n_current: int
     skipped_reason: str | None = None
     n_features: int = 0
+    features: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ class MMDAttribution:
 
 @dataclass(frozen=True)
 class _Prepared:
-    reference: np.ndarray  # finite rows, kept features, original units
+    reference: np.ndarray  # finite rows, kept features, each divided by a power of two (binary_scale)
     current: np.ndarray
     kept: np.ndarray  # indices of kept input columns
     n_reference: int
@@ -137,6 +144,11 @@ def _prepare(reference: np.ndarray, current: np.ndarray) -> _Prepared:
     none_kept = np.empty(0, dtype=np.int64)
     if ref.shape[0] == 0 or cur.shape[0] == 0 or ref.shape[1] == 0:
         return _Prepared(empty, empty, none_kept, ref.shape[0], cur.shape[0], "empty")
+    with_values = np.flatnonzero(np.isfinite(ref).any(axis=0) & np.isfinite(cur).any(axis=0))
+    if with_values.size == 0:
+        return _Prepared(empty, empty, none_kept, ref.shape[0], cur.shape[0], "all_null")
+    ref = ref[:, with_values]
+    cur = cur[:, with_values]
     ref = ref[np.isfinite(ref).all(axis=1)]
     cur = cur[np.isfinite(cur).all(axis=1)]
     n, m = ref.shape[0], cur.shape[0]
@@ -144,10 +156,14 @@ def _prepare(reference: np.ndarray, current: np.ndarray) -> _Prepared:
         return _Prepared(empty, empty, none_kept, n, m, "all_null")
     if n < 2 or m < 2:
         return _Prepared(empty, empty, none_kept, n, m, "too_few")
-    kept = np.flatnonzero(ref.std(axis=0, ddof=1) > 0)
-    if kept.size == 0:
+    # Exact, and undone by standardisation; keeps the moments of huge or tiny values finite.
+    scale = binary_scale(np.vstack([ref, cur]), axis=0)
+    ref, cur = ref / scale, cur / scale
+    # Equal values, not std > 0: the mean of equal values can be off by an ulp (sd ~1e-17).
+    varying = np.flatnonzero((ref.max(axis=0) > ref.min(axis=0)) & (ref.std(axis=0, ddof=1) > 0))
+    if varying.size == 0:
         return _Prepared(empty, empty, none_kept, n, m, "constant")
-    return _Prepared(ref[:, kept], cur[:, kept], kept, n, m, None)
+    return _Prepared(ref[:, varying], cur[:, varying], with_values[varying], n, m, None)
 
 
 def _standardize(
@@ -417,9 +433,9 @@ def mmd_test(
     """Unbiased MMD² with a Gaussian kernel (median-heuristic bandwidth) and a
     permutation p-value (1 + #{perm ≥ obs}) / (B + 1); Gretton et al., JMLR 2012.
 
-    Inputs are (rows × features) arrays (1-D means one feature). Rows with NaN
-    or ±inf in any feature are dropped; features constant in the reference are
-    dropped. σ = ``bandwidth_scale`` × median pooled pairwise distance
+    Inputs are (rows × features) arrays (1-D means one feature). Features with
+    no finite value on a side are dropped, then rows with NaN or ±inf in any
+    remaining feature; features constant in the reference are dropped. σ = ``bandwidth_scale`` × median pooled pairwise distance
     (``bandwidth`` overrides σ directly, in standardised units).
 
     ``statistic`` is MMD²_u on features standardised with the reference mean
@@ -451,6 +467,7 @@ def mmd_test(
     if prep.skipped_reason is not None:
         return MMDResult(None, None, None, permutations, None, n, m, prep.skipped_reason)
     n_features = int(prep.kept.size)
+    features = tuple(int(i) for i in prep.kept)
 
     ref_z, cur_z = _standardize(prep.reference, prep.current, prep.reference)
     pooled_z = np.vstack([ref_z, cur_z])
@@ -458,13 +475,18 @@ def mmd_test(
     if sigma is None:
         median = median_bandwidth(pooled_z, max_points=bandwidth_max_points, seed=seed)
         sigma = bandwidth_scale * median
+    overflow = MMDResult(None, None, None, permutations, None, n, m, "overflow", n_features, features)
+    if not (np.isfinite(pooled_z).all() and math.isfinite(sigma)):
+        return overflow  # a window astronomically many reference sds away: no finite kernel
     if not sigma > 0:
-        return MMDResult(None, None, None, permutations, None, n, m, "constant", n_features)
+        return MMDResult(None, None, None, permutations, None, n, m, "constant", n_features, features)
 
     if max(n, m) > max_exact:
         statistic, pvalue, _ = _block_mmd(ref_z, cur_z, sigma, block_size, seed)
+        if not (math.isfinite(statistic) and math.isfinite(pvalue)):
+            return overflow
         return MMDResult(
-            statistic, pvalue, sigma, 0, "linear_asymptotic", n, m, None, n_features
+            statistic, pvalue, sigma, 0, "linear_asymptotic", n, m, None, n_features, features
         )
 
     statistic = _mmd_pooled(pooled_z, n, sigma)
@@ -476,6 +498,8 @@ def mmd_test(
     if test_sigma is None:
         median = median_bandwidth(test_pooled, max_points=bandwidth_max_points, seed=seed)
         test_sigma = bandwidth_scale * median
+    if not (test_sigma > 0 and math.isfinite(test_sigma) and math.isfinite(statistic)):
+        return overflow
     kernel = _PermutationKernel(test_pooled, test_sigma)
     observed, null_values = _permutation_statistics(kernel, n, permutations, seed)
     exceed = int(np.count_nonzero(null_values >= observed))
@@ -503,7 +527,7 @@ def mmd_test(
         if tail is not None:
             pvalue = min(pvalue, tail)
             method = "pearson3_tail"
-    return MMDResult(statistic, pvalue, sigma, used, method, n, m, None, n_features)
+    return MMDResult(statistic, pvalue, sigma, used, method, n, m, None, n_features, features)
 
 
 def mmd_statistic(

@@ -45,22 +45,61 @@ def shiftwatch(*args: str, env: dict | None = None, timeout: float = 900) -> Cli
 
 
 @dataclass
-class DemoWorkspace:
+class Workspace:
+    """A DuckDB file and a config file in a temp dir, and the CLI pointed at both."""
+
     dir: Path
     config: Path
     duckdb: Path
     env: dict
-    demo: CliResult
 
-    def run(self, *args: str) -> CliResult:
-        return shiftwatch(*args, "--config", str(self.config), env=self.env)
+    def run(self, *args: str, env: dict | None = None) -> CliResult:
+        return shiftwatch(*args, "--config", str(self.config), env={**self.env, **(env or {})})
+
+    def connect(self) -> ReadOnly:
+        return ReadOnly(self.duckdb)
+
+    def insert(self, name: str, rows: object) -> None:
+        """Append Arrow ``rows`` to ``main.<name>`` (late data arriving between runs)."""
+        import duckdb
+
+        con = duckdb.connect(str(self.duckdb))
+        try:
+            con.register("_sw_rows", rows)
+            con.execute(f'insert into main."{name}" by name select * from _sw_rows')
+        finally:
+            con.close()
+
+
+def synthetic_workspace(d: Path, tables: dict[str, object], monitors: list[dict], **config) -> Workspace:
+    """A workspace holding ``tables`` (name -> Arrow table, written as ``main.<name>`` with the
+    Arrow types: float64 NaN and inf stay values, timestamps with a tz become TIMESTAMPTZ) and
+    a config with ``monitors``, results in ``shiftwatch_results``, suites under ``d``."""
+    import duckdb
+
+    path = d / "shiftwatch.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        for name, table in tables.items():
+            con.register("_sw_table", table)
+            con.execute(f'create table main."{name}" as select * from _sw_table')
+            con.unregister("_sw_table")
+    finally:
+        con.close()
+    document = {"results_schema": "shiftwatch_results", "expectations_dir": str(d / "expectations"),
+                **config, "monitors": monitors}
+    config_path = d / "shiftwatch.yml"
+    config_path.write_text(yaml.safe_dump({"shiftwatch": document}))
+    return Workspace(dir=d, config=config_path, duckdb=path, env={"SHIFTWATCH_DUCKDB_PATH": str(path)})
+
+
+@dataclass
+class DemoWorkspace(Workspace):
+    demo: CliResult | None = None
 
     @property
     def truth(self) -> dict:
         return json.loads((self.dir / "demo_truth.json").read_text())
-
-    def connect(self) -> ReadOnly:
-        return ReadOnly(self.duckdb)
 
 
 class ReadOnly:

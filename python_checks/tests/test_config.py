@@ -135,3 +135,13 @@ def test_bad_temp_directory_is_a_config_error(value):
     with pytest.raises(ConfigError) as err:
         parse_config({**project_config(), "temp_directory": value})
     assert any(line.startswith("config: temp_directory: expected a directory path") for line in err.value.problems)
+
+
+def test_demo_without_its_monitor_is_a_config_error(tmp_path):
+    document = project_config()
+    document["monitors"][0]["name"] = "not_the_demo"
+    result = shiftwatch("demo", "--rows", "7000", "--config", write_config(tmp_path, document),
+                        env={"SHIFTWATCH_DUCKDB_PATH": str(tmp_path / "demo.duckdb")})
+    assert result.code == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: demo: the config has no 'car_loan' monitor; run the demo with the project's own config"]
