@@ -47,6 +47,8 @@ def run_dbt(command: Sequence[str], *, project_dir: Path, profiles_dir: Path, ta
 def _first_line(run_result: Any) -> str:
     """The database's own error line ("Parser Error: ..."), not dbt's "Runtime Error in model" header."""
     lines = [line.strip() for line in (getattr(run_result, "message", None) or "").strip().splitlines() if line.strip()]
-    detail = next((line for line in lines if not line.startswith(("Runtime Error in", "Database Error in", "Compilation Error in"))),
+    headers = ("Runtime Error in", "Database Error in", "Compilation Error in")
+    bare = ("Runtime Error", "Database Error", "Compilation Error")  # dbt-spark's header line
+    detail = next((line for line in lines if not line.startswith(headers) and line not in bare),
                   lines[0] if lines else str(run_result.status))
     return f"{run_result.node.name}: {detail}"

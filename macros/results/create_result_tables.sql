@@ -3,13 +3,15 @@
 {% macro create_result_tables() %}
   {%- if not execute -%}{{ return('') }}{%- endif -%}
   {%- set schema = shiftwatch.sw_config()['results_schema'] -%}
-  {%- do adapter.create_schema(api.Relation.create(database=target.database, schema=schema)) -%}
+  {#- Spark has no database above its schemas: target.database is undefined there. -#}
+  {%- set database = target.database if target.database is defined else none -%}
+  {%- do adapter.create_schema(api.Relation.create(database=database, schema=schema)) -%}
   {%- set statements = [] -%}
   {%- for table, columns in shiftwatch.result_table_columns().items() -%}
     {%- set cols = [] -%}
     {%- for name, type in columns -%}{%- do cols.append(adapter.quote(name) ~ ' ' ~ type) -%}{%- endfor -%}
-    {%- set relation = api.Relation.create(database=target.database, schema=schema, identifier=table) -%}
-    {%- do statements.append('create table if not exists ' ~ relation ~ ' (' ~ cols | join(', ') ~ ')') -%}
+    {%- set relation = api.Relation.create(database=database, schema=schema, identifier=table) -%}
+    {%- do statements.extend(shiftwatch.sw_create_result_table(relation, cols | join(', '))) -%}
   {%- endfor -%}
-  {{ return(statements | join(';\n')) }}
+  {{ return(shiftwatch.sw_hook_statements(statements)) }}
 {% endmacro %}

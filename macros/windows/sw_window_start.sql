@@ -10,7 +10,7 @@
     {{ return(dbt.date_trunc(unit, ts)) }}
   {%- elif unit == 'month' -%}
     {%- set months = '(floor(((extract(year from ' ~ ts ~ ') - 1970) * 12 + extract(month from ' ~ ts ~ ') - 1) / ' ~ n ~ ') * ' ~ n ~ ')' -%}
-    {{ return(dbt.dateadd('month', months, "cast('1970-01-01' as " ~ shiftwatch.sw_timestamp() ~ ")")) }}
+    {{ return(shiftwatch.sw_dateadd('month', months, "cast('1970-01-01' as " ~ shiftwatch.sw_timestamp() ~ ")")) }}
   {%- else -%}
     {%- set seconds = {'hour': 3600, 'day': 86400, 'week': 604800}[unit] * n -%}
     {%- set anchor = 345600 if unit == 'week' else 0 -%}

@@ -4,7 +4,7 @@
     windows' values up in reference_ecdf (sw_ks_against_ecdf) and gives the same D to the
     bit. Relative references (previous/rolling) are recomputed for every window of their
     monitor (sw_ks_relative), since a changed window changes its successors' reference. -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 -- depends_on: {{ ref('window_changes') }}
 -- depends_on: {{ ref('reference_ecdf') }}
 -- depends_on: {{ ref('window_index') }}

@@ -2,7 +2,7 @@
     reference value with its count and the running count up to it. Rebuilt only when the
     reference changes; nightly KS statistics look values up in it instead of re-sorting
     the reference (macros/drift/sw_ks_against_ecdf.sql). -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'role', 'column_name'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'role', 'column_name'])) }}
 -- depends_on: {{ ref('window_changes') }}
 with counts as (
   select monitor, role, column_name, value, count(*) as ref_eq

@@ -24,7 +24,7 @@ blocks as (
 bounded as (
   select monitor, block, window_start,
     coalesce(lead(window_start) over (partition by monitor order by block),
-             {{ dbt.dateadd('second', 1, 'last_ts') }}) as window_end
+             {{ shiftwatch.sw_dateadd('second', 1, 'last_ts') }}) as window_end
   from blocks
 )
 select n.monitor, n.row_id, b.window_start, b.window_end

@@ -1,6 +1,6 @@
 {#- Category counts and shares per monitor × role × column × window. Nulls are counted in
     feature_windows (n_null), not as a category. -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 -- depends_on: {{ ref('window_changes') }}
 with counts as (
   select monitor, role, column_name, window_start, window_end, category, count(*) as n

@@ -1,7 +1,7 @@
 {#- P(x | y): the moments of every numeric feature per true class, per monitor × window,
     over the events labelled so far. Label shift keeps these fixed while the class
     shares move; covariate and concept shifts move them. Late labels update these rows. -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 select v.monitor, v.window_start, v.window_end, v.column_name, l.y_true as label_class,
   count(v.value) as n,
   avg(v.value) as mean,

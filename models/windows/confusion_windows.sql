@@ -2,7 +2,7 @@
     true class. The reference windows' counts are what black-box shift estimation
     (python_checks.stats.bbse) inverts to estimate a window's class priors from its
     predictions before its labels arrive. Late labels update these rows. -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 select monitor, window_start, window_end, y_pred, y_true, count(*) as n,
   {{ shiftwatch.sw_is_reference_case('monitor', 'window_start', 'window_end') }} as is_reference,
   '{{ invocation_id }}' as build_id

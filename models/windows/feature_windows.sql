@@ -1,6 +1,6 @@
 {#- The contract table of per-window feature statistics (docs/DESIGN.md): numeric
     features from numeric_window_stats, categorical ones counted here. -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 -- depends_on: {{ ref('window_changes') }}
 with categorical as (
   select

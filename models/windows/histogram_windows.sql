@@ -1,6 +1,6 @@
 {#- Histogram counts per monitor × role × numeric column × window on the reference-fixed
     bin edges of reference_bin_edges. Bin b holds values in (e_b, e_{b+1}]. -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 -- depends_on: {{ ref('window_changes') }}
 with binned as (
   select

@@ -1,7 +1,7 @@
 {#- True-label statistics per window over the events labelled so far: class count, the
     entropy of class shares (bits), label coverage and label latency (hours). Class shares
     per window are in category_windows (role 'label'). -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 -- depends_on: {{ ref('window_changes') }}
 with shares as (
   select monitor, window_start, column_name,
@@ -10,20 +10,27 @@ with shares as (
   where role = 'label' and {{ shiftwatch.sw_changed_window('c') }}
   group by monitor, window_start, column_name
 ),
+labeled as (
+  select monitor, window_start, window_end, y_true, event_ts, labeled_at
+  from {{ ref('stg_labeled_predictions') }} as v
+  where segment = '*' and {{ shiftwatch.sw_changed_window('v', 'event_ts') }}
+),
 events as (
   select monitor, window_start, window_end,
     count(*) as n_events,
-    count(y_true) as n_labeled,
-    {{ shiftwatch.sw_quantile(shiftwatch.sw_hours_between('event_ts', 'labeled_at'), 0.5) }} as latency_p50_hours,
-    {{ shiftwatch.sw_quantile(shiftwatch.sw_hours_between('event_ts', 'labeled_at'), 0.95) }} as latency_p95_hours
-  from {{ ref('stg_labeled_predictions') }} as v
-  where segment = '*' and {{ shiftwatch.sw_changed_window('v', 'event_ts') }}
+    count(y_true) as n_labeled
+  from labeled
   group by monitor, window_start, window_end
+),
+latency as (
+  {{ shiftwatch.sw_quantiles('labeled', ['monitor', 'window_start'], shiftwatch.sw_hours_between('event_ts', 'labeled_at'),
+                             [('latency_p50_hours', 0.5), ('latency_p95_hours', 0.95)]) }}
 )
 select e.monitor, e.window_start, e.window_end, s.column_name, e.n_events, e.n_labeled,
   cast(e.n_labeled as {{ shiftwatch.sw_double() }}) / e.n_events as label_coverage,
-  s.n_classes, s.entropy, e.latency_p50_hours, e.latency_p95_hours,
+  s.n_classes, s.entropy, t.latency_p50_hours, t.latency_p95_hours,
   {{ shiftwatch.sw_is_reference_case('e.monitor', 'e.window_start', 'e.window_end') }} as is_reference,
   '{{ invocation_id }}' as build_id
 from events as e
 left join shares as s on s.monitor = e.monitor and s.window_start = e.window_start
+left join latency as t on t.monitor = e.monitor and t.window_start = e.window_start

@@ -1,6 +1,6 @@
 {#- Summary statistics per monitor × role × numeric column × window, from sums of powers
     (one definition on every engine, see macros/stats/sw_moments.sql) and exact quantiles. -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 -- depends_on: {{ ref('window_changes') }}
 with v as (
   select * from {{ ref('stg_numeric_values') }} as v
@@ -24,25 +24,28 @@ agg as (
     sum((v.value - c.center) * (v.value - c.center) * (v.value - c.center) * (v.value - c.center)) as s4,
     min(v.value) as min_value,
     max(v.value) as max_value,
-    {%- for q in [1, 5, 25, 50, 75, 95, 99] %}
-    {{ shiftwatch.sw_quantile('v.value', q / 100) }} as p{{ '%02d' % q }},
-    {%- endfor %}
     count(distinct v.value) as n_distinct
   from v
   join centers as c
     on c.monitor = v.monitor and c.role = v.role and c.column_name = v.column_name and c.window_start = v.window_start
   group by v.monitor, v.role, v.column_name, v.window_start, v.window_end
+),
+quantiles as (
+  {{ shiftwatch.sw_quantiles('v', ['monitor', 'role', 'column_name', 'window_start'], 'value',
+                             [('p01', 0.01), ('p05', 0.05), ('p25', 0.25), ('p50', 0.5), ('p75', 0.75), ('p95', 0.95), ('p99', 0.99)]) }}
 )
 select
-  monitor, role, column_name, window_start, window_end,
-  {{ shiftwatch.sw_is_reference_case('monitor', 'window_start', 'window_end') }} as is_reference,
-  n,
-  n - n_values as n_null,
-  cast(n - n_values as {{ shiftwatch.sw_double() }}) / n as null_rate,
-  {{ shiftwatch.sw_moments('n_values', 's1', 's2', 's3', 's4', shift='coalesce(center, 0)') }},
-  min_value as min,
-  max_value as max,
-  p01, p05, p25, p50, p75, p95, p99,
-  n_distinct,
+  a.monitor, a.role, a.column_name, a.window_start, a.window_end,
+  {{ shiftwatch.sw_is_reference_case('a.monitor', 'a.window_start', 'a.window_end') }} as is_reference,
+  a.n,
+  a.n - a.n_values as n_null,
+  cast(a.n - a.n_values as {{ shiftwatch.sw_double() }}) / a.n as null_rate,
+  {{ shiftwatch.sw_moments('a.n_values', 'a.s1', 'a.s2', 'a.s3', 'a.s4', shift='coalesce(a.center, 0)') }},
+  a.min_value as min,
+  a.max_value as max,
+  q.p01, q.p05, q.p25, q.p50, q.p75, q.p95, q.p99,
+  a.n_distinct,
   '{{ invocation_id }}' as build_id
-from agg
+from agg as a
+left join quantiles as q
+  on q.monitor = a.monitor and q.role = a.role and q.column_name = a.column_name and q.window_start = a.window_start

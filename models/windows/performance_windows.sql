@@ -2,7 +2,7 @@
     Late labels change these rows when they arrive. Binary classification metrics with the
     positive class '1'/'true'; ROC AUC by the rank-sum (Mann-Whitney) formula with average
     ranks for ties; log loss with scores clipped to [1e-15, 1 - 1e-15]. -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 -- depends_on: {{ ref('window_changes') }}
 with labeled as (
   select *,

@@ -2,7 +2,7 @@
     per window, for all model versions together (model_version '*', from the same
     artefacts as the features) and for each model version on its own (from
     stg_labeled_predictions, so a rollout shows each version side by side). -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 {%- set dbl = shiftwatch.sw_double() %}
 {%- set stats_columns = ['mean', 'stddev', 'skewness', 'kurtosis', 'min', 'max', 'p01', 'p05', 'p25', 'p50', 'p75', 'p95', 'p99'] %}
 with shares as (
@@ -32,13 +32,20 @@ version_scores as (
     sum((p.score - c.center) * (p.score - c.center) * (p.score - c.center)) as s3,
     sum((p.score - c.center) * (p.score - c.center) * (p.score - c.center) * (p.score - c.center)) as s4,
     min(p.score) as min_value, max(p.score) as max_value,
-    {%- for q in [1, 5, 25, 50, 75, 95, 99] %}
-    {{ shiftwatch.sw_quantile('p.score', q / 100) }} as p{{ '%02d' % q }},
-    {%- endfor %}
     count(distinct p.score) as n_distinct
   from versioned as p
   join centers as c on c.monitor = p.monitor and c.window_start = p.window_start and c.model_version = p.model_version
   group by p.monitor, p.window_start, p.window_end, p.model_version, p.is_reference
+),
+version_quantiles as (
+  {{ shiftwatch.sw_quantiles('versioned', ['monitor', 'window_start', 'model_version'], 'score',
+                             [('p01', 0.01), ('p05', 0.05), ('p25', 0.25), ('p50', 0.5), ('p75', 0.75), ('p95', 0.95), ('p99', 0.99)]) }}
+),
+version_stats as (
+  select s.*, q.p01, q.p05, q.p25, q.p50, q.p75, q.p95, q.p99
+  from version_scores as s
+  left join version_quantiles as q
+    on q.monitor = s.monitor and q.window_start = s.window_start and q.model_version = s.model_version
 ),
 version_classes as (
   select monitor, window_start, window_end, model_version, is_reference, y_pred, count(*) as n
@@ -80,7 +87,7 @@ select monitor, window_start, window_end, {{ shiftwatch.sw_literal(m['prediction
   min_value as min, max_value as max, p01, p05, p25, p50, p75, p95, p99, n_distinct, is_reference,
   cast(null as {{ dbl }}) as entropy, cast(null as {{ dbl }}) as top_share,
   '{{ invocation_id }}' as build_id
-from version_scores
+from version_stats
 where monitor = {{ shiftwatch.sw_literal(m['name']) }}
 union all
 select monitor, window_start, window_end, {{ shiftwatch.sw_literal(m['predictions']['label']) }} as column_name,

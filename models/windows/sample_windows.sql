@@ -3,7 +3,7 @@
     format). The reference sample is the smallest keys across the reference windows, which
     these per-window samples always contain. Rows sharing an id count once (the largest
     value per column). -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 -- depends_on: {{ ref('window_changes') }}
 {%- set cfg = shiftwatch.sw_config() %}
 with events as (

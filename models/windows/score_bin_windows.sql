@@ -3,7 +3,7 @@
     event's count, and the labelled events with their positives. The labelled columns
     give P(y = 1 | score bin) for the calibration test; the counts give each segment's
     prediction drift. Scores outside [0, 1] are not probabilities and are not binned. -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 with binned as (
   select monitor, window_start, window_end, segment, model_version, y_true,
     least(cast(floor(score * 10) as integer), 9) as bin

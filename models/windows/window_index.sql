@@ -1,7 +1,7 @@
 {#- One row per monitor × window: its bounds, whether it is part of the fixed reference,
     its fingerprint (rows, labels, latest timestamps) and schema version(s), and the build
     that last computed it. Incremental: only the windows in window_changes are rewritten. -#}
-{{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
+{{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 select f.monitor, f.window_start, f.window_end, f.is_reference, f.n_rows, f.n_labels,
   f.first_event_ts, f.last_event_ts, f.last_labeled_at, f.schema_version, f.n_schema_versions,
   '{{ shiftwatch.sw_config_hash() }}' as config_hash,
