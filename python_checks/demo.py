@@ -200,9 +200,7 @@ def write(warehouse, data: DemoData, schema: str = "main") -> None:
 def apply_schema_change(warehouse, data: DemoData, schema: str = "main") -> None:
     """The upstream pipeline's change: loan_term_months becomes DOUBLE (in years from now
     on) and a `channel` column appears; then the v2 rows arrive."""
-    table = warehouse.table(schema, "car_loan")
-    warehouse.execute(f"alter table {table} alter column loan_term_months type double precision")
-    warehouse.execute(f"alter table {table} add column channel varchar")
+    warehouse.evolve_table(schema, "car_loan", retype={"loan_term_months": "double"}, add={"channel": "string"})
     v2 = data.features.filter(pc.equal(data.features["schema_version"], "v2"))
     warehouse.load_arrow(schema, "car_loan", v2, replace=False)
 

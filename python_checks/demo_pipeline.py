@@ -32,7 +32,8 @@ def run_demo(ctx: Context, *, rows: int, seed: int) -> RunResult:
     ctx.progress("applying the upstream schema change and appending the v2 rows")
     with ctx.warehouse() as wh:
         demo.apply_schema_change(wh, data)
-    quality_step.init_suites(ctx, force=True, version="v2", where_sql='"schema_version" = \'v2\'')
+        v2_rows = f"{wh.quote('schema_version')} = 'v2'"
+    quality_step.init_suites(ctx, force=True, version="v2", where_sql=v2_rows)
     ctx.progress(f"truth of the injected events: {truth_path}")
     return execute(ctx)
 

@@ -27,7 +27,7 @@ from python_checks.checks import run_drift_checks
 from python_checks.config import Config, Relation
 from python_checks.dbt_runner import run_dbt
 from python_checks.errors import ConfigError, WarehouseError
-from python_checks.warehouse import Warehouse, connect, load_target
+from python_checks.warehouse import Warehouse, connect, load_target, spark_state_dir
 
 Progress = Callable[[str], None]
 
@@ -112,14 +112,20 @@ def check_relations(ctx: Context, wh: Warehouse) -> None:
 def run_lock(ctx: Context, run_id: str) -> Iterator[None]:
     """One run at a time per warehouse, waited on for at most ``lock_timeout`` seconds, then
     exit 3 naming the run that holds it. DuckDB: a lock file beside the database file.
-    PostgreSQL: a session advisory lock, so runs on different machines exclude each other."""
+    PostgreSQL: a session advisory lock, so runs on different machines exclude each other.
+    Spark: a lock file beside the local metastore (SHIFTWATCH_SPARK_DIR)."""
     target = load_target(ctx.profiles_dir, ctx.target)
     if target.type == "postgres":
         with _postgres_lock(ctx, run_id):
             yield
         return
-    path = Path(str(target.settings.get("path")))
-    path = (path if path.is_absolute() else ctx.project_dir / path).with_name(path.name + ".lock")
+    if target.type == "spark":
+        # Beside the local metastore: Derby admits one JVM, so this lock is taken before any
+        # session starts and a second run waits instead of failing to boot the metastore.
+        path = spark_state_dir(target, ctx.project_dir) / "shiftwatch.lock"
+    else:
+        path = Path(str(target.settings.get("path")))
+        path = (path if path.is_absolute() else ctx.project_dir / path).with_name(path.name + ".lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
         deadline = time.monotonic() + ctx.config.lock_timeout
@@ -269,10 +275,15 @@ def mark_started(ctx: Context, run_id: str, started: dt.datetime, steps: tuple[s
         if not wh.columns(Relation(ctx.config.results_schema, "runs")):
             return False
         runs = wh.table(ctx.config.results_schema, "runs")
-        wh.execute(f"update {runs} set status = 'killed', message = 'ended without recording an outcome "
-                   f"(killed or crashed); found by run {run_id}' where status = 'running'")
-        wh.write_rows({"runs": _runs_row(ctx, run_id, started, "running", "steps: " + ",".join(steps))},
-                      ctx.config.results_schema)
+        # Rewritten rather than updated in place (Parquet tables on Spark have no UPDATE):
+        # the same rows, marked, in the same transaction as this run's own row.
+        killed = wh.arrow(f"select * from {runs} where status = 'running'").select(RUNS_SCHEMA.names).cast(RUNS_SCHEMA)
+        message = f"ended without recording an outcome (killed or crashed); found by run {run_id}"
+        killed = killed.set_column(RUNS_SCHEMA.get_field_index("status"), "status", pa.array(["killed"] * killed.num_rows, pa.string()))
+        killed = killed.set_column(RUNS_SCHEMA.get_field_index("message"), "message", pa.array([message] * killed.num_rows, pa.string()))
+        row = _runs_row(ctx, run_id, started, "running", "steps: " + ",".join(steps))
+        wh.write_rows({"runs": pa.concat_tables([killed, row])}, ctx.config.results_schema,
+                      delete={"runs": ("status = 'running'", [])})
     return True
 
 
@@ -311,10 +322,15 @@ def describe_warehouse(ctx: Context) -> str:
     if target.type == "duckdb":
         path = Path(str(target.settings.get("path")))
         return f"duckdb {path if path.is_absolute() else ctx.project_dir / path}"
+    if target.type == "spark":
+        master = (target.settings.get("server_side_parameters") or {}).get("spark.master", "local")
+        return f"spark {master} {spark_state_dir(target, ctx.project_dir)}"
     return f"{target.type} {target.settings.get('host')}:{target.settings.get('port')}/{target.settings.get('dbname')}"
 
 
 def duckdb_path_default(project_dir: Path) -> None:
-    """dbt-duckdb resolves a relative path against the working directory; pin it to the project."""
+    """dbt-duckdb resolves a relative path against the working directory; pin it to the project.
+    So does Spark its local state (warehouse, Derby metastore, derby.log): under PROJECT/.spark."""
     os.environ.setdefault("SHIFTWATCH_DUCKDB_PATH", str(project_dir / "shiftwatch.duckdb"))
+    os.environ.setdefault("SHIFTWATCH_SPARK_DIR", str(project_dir / ".spark"))
 

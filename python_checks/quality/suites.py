@@ -60,7 +60,9 @@ def is_numeric_type(type_name: str) -> bool:
     return upper in FLOAT_TYPES or upper in INTEGER_TYPES or upper.startswith(("DECIMAL", "NUMERIC"))
 
 
-NAN_SQL = "cast('NaN' as double precision)"  # understood by DuckDB and PostgreSQL alike
+def nan_sql(warehouse: Any) -> str:
+    """NaN as a SQL value, in the warehouse's spelling of the double type."""
+    return f"cast('NaN' as {warehouse.double_type})"
 
 
 def timestamp_literal(value: str | dt.datetime, column_type: str = "TIMESTAMP") -> str:
@@ -232,7 +234,7 @@ def _query_window_stats(warehouse: Any, monitor: Monitor, relation: str, predica
         if column in numeric:
             number = f"c{i}"
             if is_float_type(types[column]):
-                inner.append(f"case when {quoted} = {NAN_SQL} then 1 else 0 end as nan{i}")
+                inner.append(f"case when {quoted} = {nan_sql(warehouse)} then 1 else 0 end as nan{i}")
                 selects.append(f"sum(nan{i}) as nan{i}")
                 number = f"case when nan{i} = 1 then null else c{i} end"
             selects.append(f"min({number}) as lo{i}")
@@ -283,7 +285,7 @@ def _query_categories(warehouse: Any, relation: str, predicate: str,
     if not categorical:
         return {}
     parts = [
-        f"select {i} as col, cast({warehouse.quote(c)} as varchar) as category from {relation} "
+        f"select {i} as col, cast({warehouse.quote(c)} as {warehouse.string_type}) as category from {relation} "
         f"where ({predicate}) and {warehouse.quote(c)} is not null group by {warehouse.quote(c)}"
         for i, c in enumerate(categorical)
     ]
