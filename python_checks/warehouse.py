@@ -519,7 +519,8 @@ class SparkWarehouse(Warehouse):
                     kept = kept.unionByName(self._aligned(rows, columns))
                 generation = f"{name}{GENERATION_SEPARATOR}{stamp}"
                 staged.append((name, generation, self._is_view(schema, name)))
-                kept.select(*[F.col(self.quote(n)) for n, _ in columns]).write.format("parquet") \
+                # One file per generation: result tables are small (bounded by the config).
+                kept.select(*[F.col(self.quote(n)) for n, _ in columns]).coalesce(1).write.format("parquet") \
                     .saveAsTable(self.table(schema, generation))
         except Exception as exc:
             for _, generation, _ in staged:
