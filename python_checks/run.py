@@ -82,7 +82,8 @@ def check_relations(ctx: Context, wh: Warehouse) -> None:
         problems.append(f"config: results_schema: {ctx.config.results_schema!r} is also the name of the DuckDB file's "
                         "catalogue; choose another schema name (default 'shiftwatch_results')")
     for m in ctx.config.monitors:
-        live = {name for name, _ in wh.columns(m.relation)}
+        types = dict(wh.columns(m.relation))
+        live = set(types)
         if not live:
             problems.append(f"config: monitors[{m.name}].relation: relation {m.relation.dotted!r} not found in the warehouse")
             continue
@@ -93,6 +94,8 @@ def check_relations(ctx: Context, wh: Warehouse) -> None:
         for key, column in wanted:
             if column not in live:
                 problems.append(f"config: monitors[{m.name}].{key}: column {column!r} not found in {m.relation.dotted}")
+        problems += _type_problems(m.name, m.relation, types, [("timestamp", m.timestamp)], _temporal, "a timestamp or date")
+        problems += _type_problems(m.name, m.relation, types, [("features.numeric", c) for c in m.numeric], _numeric, "a numeric")
         for key, spec, columns in (("predictions", m.predictions, lambda p: [*p.scores, *filter(None, [p.label, p.model_version])]),
                                    ("labels", m.labels, lambda l: [l.column, *filter(None, [l.timestamp])])):
             if spec is None:
@@ -104,8 +107,31 @@ def check_relations(ctx: Context, wh: Warehouse) -> None:
             for column in [m.id, *columns(spec)]:
                 if column not in other:
                     problems.append(f"config: monitors[{m.name}].{key}: column {column!r} not found in {spec.relation.dotted}")
+            if key == "predictions":
+                problems += _type_problems(m.name, spec.relation, dict(wh.columns(spec.relation)),
+                                           [("predictions.score", c) for c in spec.scores], _numeric, "a numeric")
     if problems:
         raise ConfigError(problems)
+
+
+def _numeric(type_name: str) -> bool:
+    from python_checks.quality.suites import is_numeric_type
+
+    return is_numeric_type(type_name.split("(")[0].strip())
+
+
+def _temporal(type_name: str) -> bool:
+    return type_name.upper().startswith(("TIMESTAMP", "DATE", "DATETIME"))
+
+
+def _type_problems(monitor: str, relation: Relation, types: dict[str, str], columns: list[tuple[str, str]],
+                   accepts: Callable[[str], bool], expected: str) -> list[str]:
+    """Columns whose catalogue type cannot be what the config uses them as. Checked before
+    any SQL runs because a cast does not always fail: with ANSI mode off (dbt-spark's
+    setting) Spark turns a value it cannot cast into NULL, so a text column configured as
+    numeric would be monitored as all-null instead of stopping the run."""
+    return [f"config: monitors[{monitor}].{key}: column {column!r} is {types[column]} in {relation.dotted}; "
+            f"expected {expected} type" for key, column in columns if column in types and not accepts(types[column])]
 
 
 @contextlib.contextmanager

@@ -145,3 +145,45 @@ def test_demo_without_its_monitor_is_a_config_error(tmp_path):
     assert result.code == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
         "error: demo: the config has no 'car_loan' monitor; run the demo with the project's own config"]
+
+
+class _Catalogue:
+    """A warehouse that only answers catalogue lookups (check_relations needs no more)."""
+
+    def __init__(self, tables: dict[str, list[tuple[str, str]]]):
+        self.tables = tables
+
+    def columns(self, relation):
+        return self.tables.get(relation.dotted, [])
+
+
+def test_column_types_are_checked_before_any_sql(tmp_path):
+    """A text column configured as numeric, or a text timestamp, stops the run with exit 2:
+    a cast does not always fail (Spark with ANSI off turns it into NULL)."""
+    from python_checks.run import Context, check_relations
+
+    from .conftest import ROOT
+
+    document = demo_document()
+    config = parse_config(document)
+    m = config.monitors[0]
+    features = [(m.id, "BIGINT"), (m.timestamp, "VARCHAR"), *[(c, "DOUBLE") for c in m.numeric],
+                *[(c, "VARCHAR") for c in m.categorical], ("schema_version", "VARCHAR")]
+    features[2] = (m.numeric[0], "VARCHAR")
+    tables = {m.relation.dotted: features,
+              m.predictions.relation.dotted: [(m.id, "BIGINT"), ("y_pred_proba", "STRING"), ("y_pred", "BIGINT"),
+                                              ("model_version", "VARCHAR")],
+              m.labels.relation.dotted: [(m.id, "BIGINT"), ("repaid", "BIGINT"), ("labeled_at", "TIMESTAMP")]}
+    ctx = Context(project_dir=ROOT, profiles_dir=ROOT / "profiles", target="duckdb", config=config)
+    with pytest.raises(ConfigError) as raised:
+        check_relations(ctx, _Catalogue(tables))
+    assert raised.value.problems == [
+        "config: monitors[car_loan].timestamp: column 'ts' is VARCHAR in main.car_loan; expected a timestamp or date type",
+        f"config: monitors[car_loan].features.numeric: column '{m.numeric[0]}' is VARCHAR in main.car_loan; expected a numeric type",
+        "config: monitors[car_loan].predictions.score: column 'y_pred_proba' is STRING in main.car_loan_predictions; "
+        "expected a numeric type",
+    ]
+    tables[m.relation.dotted] = [(n, "TIMESTAMP WITH TIME ZONE" if n == m.timestamp else "DECIMAL(18,3)" if n == m.numeric[0] else t)
+                                 for n, t in features]
+    tables[m.predictions.relation.dotted][1] = ("y_pred_proba", "FLOAT")
+    check_relations(ctx, _Catalogue(tables))
