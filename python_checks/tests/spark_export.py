@@ -1,10 +1,10 @@
 """Run queries on a Spark target in a process of its own and save the answers as Arrow files.
 
 The integration tests call this as a script (``python -m python_checks.tests.spark_export
-SPEC OUT_DIR``) once the CLI processes under test have ended, so the test process never
-starts a JVM and only one JVM at a time holds the Derby metastore. SPEC is a JSON object
-name -> SQL in which ``{results}`` and ``{main}`` expand to the results schema and the
-source schema, quoted for Spark.
+SPEC OUT_DIR``, in the project directory) once the CLI processes under test have ended, so
+the test process never starts a JVM and only one JVM at a time holds the Derby metastore.
+SPEC is a JSON object ``{"schemas": {placeholder: schema}, "queries": {name: SQL}}``; each
+``{placeholder}`` in the SQL expands to its schema, quoted for Spark.
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 
-def main(spec_path: str, out_dir: str, results_schema: str = "shiftwatch_results") -> None:
+def main(spec_path: str, out_dir: str) -> None:
     from python_checks.warehouse import connect
 
-    queries = json.loads(Path(spec_path).read_text())
+    spec = json.loads(Path(spec_path).read_text())
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with connect(".", target="spark") as wh:
-        for name, sql in queries.items():
-            table = wh.arrow(sql.format(results=wh.quote(results_schema), main=wh.quote("main")))
+        schemas = {key: wh.quote(schema) for key, schema in spec["schemas"].items()}
+        for name, sql in spec["queries"].items():
+            table = wh.arrow(sql.format(**schemas))
             with pa.OSFile(str(out / f"{name}.arrow"), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
 

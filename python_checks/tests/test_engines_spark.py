@@ -40,6 +40,7 @@ ARTEFACTS = ("window_index", "numeric_window_stats", "feature_windows", "categor
              "prediction_windows", "label_windows", "performance_windows", "confusion_windows",
              "score_bin_windows", "class_conditional_windows", "sample_windows", "reference_bin_edges",
              "reference_ecdf", "ks_windows")
+RELATIVE_SCHEMA = "shiftwatch_rows"
 UNSTAMPED = ("reference_bin_edges", "reference_ecdf")  # no build_id column
 LATEST = "where run_id = (select max(run_id) from {results}.latest_results)"
 
@@ -62,6 +63,11 @@ def spark_only_queries() -> dict[str, str]:
         builds = "count(distinct build_id)" if table not in UNSTAMPED else "1"
         q[f"builds_{table}"] = f"select count(*) as n, {builds} as builds from {{results}}.{table}"
     return q
+
+
+def relative_queries() -> dict[str, str]:
+    """queries() on the row-window, rolling-reference monitor ({relative} schema)."""
+    return {f"relative_{name}": sql.replace("{results}", "{relative}") for name, sql in queries().items()}
 
 
 def sort_key(row: dict) -> tuple:
@@ -97,7 +103,14 @@ def engines(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("spark_engines")
     config = d / "shiftwatch.yml"
-    config.write_text(yaml.safe_dump({"shiftwatch": project_config(expectations_dir=str(d / "expectations"), **SMALL_SAMPLES)}))
+    document = project_config(expectations_dir=str(d / "expectations"), **SMALL_SAMPLES)
+    config.write_text(yaml.safe_dump({"shiftwatch": document}))
+    # The same data monitored through the other macros: row windows, a rolling reference
+    # (relative KS, bin edges from the first windows), into a schema of its own.
+    relative = d / "relative.yml"
+    relative_document = {**document, "results_schema": RELATIVE_SCHEMA,
+                         "monitors": [{**document["monitors"][0], "window": {"rows": 2000}, "reference": {"rolling": 3}}]}
+    relative.write_text(yaml.safe_dump({"shiftwatch": relative_document}))
     env = {"SHIFTWATCH_DUCKDB_PATH": str(d / "shiftwatch.duckdb"), "SHIFTWATCH_SPARK_DIR": str(d / "spark"),
            "PGDATABASE": PG_DATABASE}
     create_database(PG_DATABASE)
@@ -114,9 +127,15 @@ def engines(tmp_path_factory):
     second = shiftwatch("run", "--config", str(config), "--target", "spark", "--format", "json", "--fail-on", "never", env=env)
     timings["spark_second_run"] = time.monotonic() - started
     assert second.code == 0, second.stderr[-3000:]
+    for target in ("duckdb", "spark"):
+        started = time.monotonic()
+        result = shiftwatch("run", "--config", str(relative), "--target", target, "--format", "json", "--fail-on", "never", env=env)
+        timings[f"{target}_row_windows"] = time.monotonic() - started
+        assert result.code == 0, f"{target}, row windows: {result.stderr[-3000:]}"
 
     spec = d / "queries.json"
-    spec.write_text(json.dumps({**queries(), **spark_only_queries()}))
+    spec.write_text(json.dumps({"schemas": {"results": "shiftwatch_results", "relative": RELATIVE_SCHEMA},
+                                "queries": {**queries(), **spark_only_queries(), **relative_queries()}}))
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "python_checks.tests.spark_export", str(spec), str(d / "spark_answers")],
                           capture_output=True, text=True, timeout=900, cwd=ROOT, env={**os.environ, **env})
@@ -124,14 +143,16 @@ def engines(tmp_path_factory):
     assert proc.returncode == 0, proc.stderr[-3000:]
     print("\nseconds:", json.dumps({k: round(v, 1) for k, v in timings.items()}))
 
-    answers = {"spark": {name: sorted_rows(read(d / "spark_answers", name)) for name in {**queries(), **spark_only_queries()}}}
+    names = {**queries(), **spark_only_queries(), **relative_queries()}
+    answers = {"spark": {name: sorted_rows(read(d / "spark_answers", name)) for name in names}}
     with pytest.MonkeyPatch.context() as patch:
         for key, value in env.items():
             patch.setenv(key, value)
         for target in ("duckdb", "postgres"):
             with connect(ROOT, target=target) as wh:
-                answers[target] = {name: sorted_rows(wh.arrow(sql.format(results=wh.quote("shiftwatch_results"))))
-                                   for name, sql in queries().items()}
+                answers[target] = {name: sorted_rows(wh.arrow(sql.format(results=wh.quote("shiftwatch_results"),
+                                                                         relative=wh.quote(RELATIVE_SCHEMA))))
+                                   for name, sql in (queries() | (relative_queries() if target == "duckdb" else {})).items()}
     return {"answers": answers, "demo": outputs, "second": second.json, "first_done": first_done,
             "spark_dir": d / "spark"}
 
@@ -170,6 +191,15 @@ def test_alert_sets_match_duckdb(engines, engine):
     alerts = engines["answers"][engine]["alerts"]
     assert alerts == engines["answers"]["duckdb"]["alerts"] and len(alerts) > 0
     assert alert_keys(engines["demo"][engine]) == alert_keys(engines["demo"]["duckdb"])
+
+
+@pytest.mark.parametrize("name", [*sorted(STAT_TABLES), "drift", "alerts", "quality"])
+def test_row_windows_and_rolling_reference_match_duckdb(engines, name):
+    """stg_row_windows, sw_ks_relative and the bin edges of a relative reference on Spark."""
+    spark, duck = (engines["answers"][e][f"relative_{name}"] for e in ("spark", "duckdb"))
+    if name == "quality":
+        spark, duck = without_run_bounds(spark), without_run_bounds(duck)
+    assert_rows_close(spark, duck, f"row windows {name}")
 
 
 def test_spark_quality_checks_match_great_expectations_on_duckdb(engines):
