@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 
-.PHONY: venv demo test test-fast bench lint clean
+.PHONY: venv venv-spark demo test test-fast bench lint clean
 
 venv: $(STAMP)
 
@@ -14,14 +15,21 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
+## The [spark] extra on top (pinned in requirements-spark.lock): the tests run the demo on Spark too.
+venv-spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.lock
+	touch $(SPARK_STAMP)
+
 ## Generate the demo data into shiftwatch.duckdb and run the whole pipeline on it.
 demo: venv
 	$(BIN)/shiftwatch demo
 	$(BIN)/shiftwatch report --output report.html
 
 ## The full test suite. Starts a throwaway PostgreSQL on loopback unless PGHOST is set;
-## the report test needs Debian's chromium (.ci/run installs it).
-test: venv
+## the report test needs Debian's chromium, the Spark test Java 17 (.ci/run installs both).
+test: venv-spark
 	scripts/with-postgres $(BIN)/pytest -q -rs
 
 bench: venv
@@ -31,4 +39,4 @@ lint: venv
 	$(BIN)/ruff check python_checks bench || true
 
 clean:
-	rm -rf target logs dbt_packages shiftwatch.duckdb demo_truth.json report.html .pytest_cache
+	rm -rf target logs dbt_packages shiftwatch.duckdb demo_truth.json report.html .pytest_cache .spark
