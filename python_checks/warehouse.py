@@ -353,7 +353,8 @@ def spark_session(target: Target) -> Any:
             "at it with spark.master and a shared metastore (docs/engines.md)")
     params = {str(k): str(v) for k, v in (target.settings.get("server_side_parameters") or {}).items()}
     params["spark.sql.ansi.enabled"] = "false"  # what dbt-spark sets: one behaviour for dbt and Python
-    if SparkSession.getActiveSession() is None:
+    starting = SparkSession.getActiveSession() is None
+    if starting:
         for path in _spark_local_dirs(params):
             path.mkdir(parents=True, exist_ok=True)
         # The local driver listens on loopback only (and Spark stops guessing a public address).
@@ -367,6 +368,12 @@ def spark_session(target: Target) -> Any:
     except Exception as exc:  # noqa: BLE001 - py4j and JVM start-up errors have many types
         raise WarehouseError(f"spark: cannot start the session: {_spark_message(exc)}") from exc
     session.sparkContext.setLogLevel("ERROR")
+    if starting:
+        # Boot the metastore now: a failure here has one clear message, not a missing relation later.
+        try:
+            session.sql("show databases").collect()
+        except Exception as exc:  # noqa: BLE001
+            raise WarehouseError(f"spark: cannot open the metastore: {_spark_message(exc)}") from exc
     return session
 
 
@@ -394,9 +401,10 @@ def spark_state_dir(target: Target, project_dir: Path) -> Path:
 def _spark_message(exc: BaseException) -> str:
     text = str(getattr(exc, "desc", None) or exc).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if any("Another instance of Derby may have already booted" in line for line in lines):
-        return ("the Derby metastore is in use by another process (one JVM at a time; "
-                "is another shiftwatch or dbt run on this SHIFTWATCH_SPARK_DIR?)")
+    if any("Another instance of Derby may have already booted" in line or "SessionHiveMetaStoreClient" in line
+           for line in lines):
+        return ("the metastore did not start; a local Derby metastore admits one JVM at a time: is another "
+                "process (dbt, spark-shell, a notebook) using this SHIFTWATCH_SPARK_DIR?")
     return lines[0] if lines else type(exc).__name__
 
 
@@ -457,10 +465,14 @@ class SparkWarehouse(Warehouse):
         self._sql(sql, params)
 
     def _exists(self, schema: str | None, name: str) -> bool:
+        from pyspark.errors import AnalysisException
+
         try:
             return bool(self.spark.catalog.tableExists(f"{schema or self.spark.catalog.currentDatabase()}.{name}"))
-        except Exception:  # noqa: BLE001 - a missing database
+        except AnalysisException:  # a missing database
             return False
+        except Exception as exc:  # noqa: BLE001 - the metastore itself failed
+            raise WarehouseError(f"spark: {_spark_message(exc)}") from exc
 
     def _is_view(self, schema: str, name: str) -> bool:
         rows = self._sql(f"show views in {self.quote(schema)}").collect()

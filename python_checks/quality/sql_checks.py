@@ -37,7 +37,6 @@ from python_checks.quality.validate import (
     _as_datetime,
     _columns_of,
     _expected,
-    _json,
     _map_observed,
     _relation_level_rows,
     _row,

@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
@@ -26,7 +25,7 @@ from python_checks.quality.validate import FUTURE
 
 from .conftest import ROOT, SMALL_SAMPLES, project_config, shiftwatch
 from .spark_export import read
-from .test_engines import DRIFT_COLUMNS, DRIFT_KEY, STAT_TABLES, close
+from .test_engines import DRIFT_COLUMNS, STAT_TABLES, close
 
 pytestmark = pytest.mark.spark
 
