@@ -128,9 +128,8 @@ class DuckDBWarehouse(Warehouse):
             self.con = duckdb.connect(str(self.path))
             # Resource settings from the profile, as parameters: never config text in SQL.
             settings = target.settings.get("settings") or {}
-            for name in ("memory_limit", "temp_directory"):
-                if settings.get(name):
-                    self.con.execute(f"set {name} = ?", [str(settings[name])])
+            if settings.get("memory_limit"):
+                self.con.execute("set memory_limit = ?", [str(settings["memory_limit"])])
         except duckdb.Error as exc:
             raise WarehouseError(f"duckdb: cannot open {self.path}: {str(exc).splitlines()[0]}") from exc
         # The catalogue is named after the file; qualify every table with it, so that a

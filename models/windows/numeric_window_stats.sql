@@ -1,10 +1,18 @@
 {#- Summary statistics per monitor × role × numeric column × window, from sums of powers
-    (one definition on every engine, see macros/stats/sw_moments.sql) and exact quantiles. -#}
+    (one definition on every engine, see macros/stats/sw_moments.sql), and exact quantiles
+    and distinct counts from one sort per column (macros/stats/sw_sorted_window_stats.sql):
+    a sort spills to disk under the memory limit, where a quantile aggregate holds every
+    value of every group in memory at once. -#}
 {{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
--- depends_on: {{ ref('window_changes') }}
+{%- set changed = shiftwatch.sw_changed_window('v', 'event_ts') %}
+{%- set columns = [] %}
+{%- for m in shiftwatch.sw_config()['monitors'] %}
+  {%- for c in m['numeric'] %}{% do columns.append((m['name'], 'feature', c)) %}{% endfor %}
+  {%- for s in (m['predictions']['scores'] if m['predictions'] else []) %}{% do columns.append((m['name'], 'score', s)) %}{% endfor %}
+{%- endfor %}
 with v as (
   select * from {{ ref('stg_numeric_values') }} as v
-  where {{ shiftwatch.sw_changed_window('v', 'event_ts') }}
+  where {{ changed }}
 ),
 centers as (
   -- Pass 1: each window's mean, the shift that keeps the power sums from cancelling.
@@ -23,26 +31,28 @@ agg as (
     sum((v.value - c.center) * (v.value - c.center) * (v.value - c.center)) as s3,
     sum((v.value - c.center) * (v.value - c.center) * (v.value - c.center) * (v.value - c.center)) as s4,
     min(v.value) as min_value,
-    max(v.value) as max_value,
-    {%- for q in [1, 5, 25, 50, 75, 95, 99] %}
-    {{ shiftwatch.sw_quantile('v.value', q / 100) }} as p{{ '%02d' % q }},
-    {%- endfor %}
-    count(distinct v.value) as n_distinct
+    max(v.value) as max_value
   from v
   join centers as c
     on c.monitor = v.monitor and c.role = v.role and c.column_name = v.column_name and c.window_start = v.window_start
   group by v.monitor, v.role, v.column_name, v.window_start, v.window_end
+),
+sorted_stats as (
+  {{ shiftwatch.sw_sorted_window_stats(ref('stg_numeric_values'), changed, columns, [1, 5, 25, 50, 75, 95, 99]) }}
 )
 select
-  monitor, role, column_name, window_start, window_end,
-  {{ shiftwatch.sw_is_reference_case('monitor', 'window_start', 'window_end') }} as is_reference,
-  n,
-  n - n_values as n_null,
-  cast(n - n_values as {{ shiftwatch.sw_double() }}) / n as null_rate,
-  {{ shiftwatch.sw_moments('n_values', 's1', 's2', 's3', 's4', shift='coalesce(center, 0)') }},
-  min_value as min,
-  max_value as max,
-  p01, p05, p25, p50, p75, p95, p99,
-  n_distinct,
+  a.monitor, a.role, a.column_name, a.window_start, a.window_end,
+  {{ shiftwatch.sw_is_reference_case('a.monitor', 'a.window_start', 'a.window_end') }} as is_reference,
+  a.n,
+  a.n - a.n_values as n_null,
+  cast(a.n - a.n_values as {{ shiftwatch.sw_double() }}) / a.n as null_rate,
+  {{ shiftwatch.sw_moments('a.n_values', 'a.s1', 'a.s2', 'a.s3', 'a.s4', shift='coalesce(a.center, 0)') }},
+  a.min_value as min,
+  a.max_value as max,
+  s.p01, s.p05, s.p25, s.p50, s.p75, s.p95, s.p99,
+  coalesce(s.n_distinct, 0) as n_distinct,
   '{{ invocation_id }}' as build_id
-from agg
+from agg as a
+left join sorted_stats as s
+  on s.monitor = a.monitor and s.role = a.role and s.column_name = a.column_name and s.window_start = a.window_start
+-- depends_on: {{ ref('window_changes') }}
