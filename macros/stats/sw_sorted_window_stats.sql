@@ -38,8 +38,7 @@
         count(*) over (partition by {{ part }}) as cnt,
         case when value = lag(value) over (partition by {{ part }} order by value) then 0 else 1 end as is_new
       from {{ values_relation }} as v
-      where v.monitor = {{ shiftwatch.sw_literal(monitor) }} and v.role = {{ shiftwatch.sw_literal(role) }}
-        and v.column_name = {{ shiftwatch.sw_literal(column) }} and v.value is not null and {{ where }}
+      where {{ shiftwatch.sw_series_rows('v', (monitor, role, column)) }} and v.value is not null and {{ where }}
     ) as ranked
     group by monitor, role, column_name, {{ part }}
     {{ 'union all' if not loop.last }}

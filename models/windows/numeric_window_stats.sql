@@ -5,11 +5,7 @@
     value of every group in memory at once. -#}
 {{ config(materialized='incremental', unique_key=['monitor', 'window_start'], incremental_strategy='delete+insert') }}
 {%- set changed = shiftwatch.sw_changed_window('v', 'event_ts') %}
-{%- set columns = [] %}
-{%- for m in shiftwatch.sw_config()['monitors'] %}
-  {%- for c in m['numeric'] %}{% do columns.append((m['name'], 'feature', c)) %}{% endfor %}
-  {%- for s in (m['predictions']['scores'] if m['predictions'] else []) %}{% do columns.append((m['name'], 'score', s)) %}{% endfor %}
-{%- endfor %}
+{%- set columns = shiftwatch.sw_numeric_series(shiftwatch.sw_config()['monitors']) %}
 with v as (
   select * from {{ ref('stg_numeric_values') }} as v
   where {{ changed }}

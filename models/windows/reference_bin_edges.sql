@@ -6,11 +6,7 @@
 {{ config(materialized='incremental', unique_key=['monitor', 'role', 'column_name'], incremental_strategy='delete+insert') }}
 -- depends_on: {{ ref('window_changes') }}
 -- depends_on: {{ ref('window_index') }}
-{%- set columns = [] %}
-{%- for m in shiftwatch.sw_config()['monitors'] %}
-  {%- for c in m['numeric'] %}{% do columns.append((m['name'], 'feature', c)) %}{% endfor %}
-  {%- for s in (m['predictions']['scores'] if m['predictions'] else []) %}{% do columns.append((m['name'], 'score', s)) %}{% endfor %}
-{%- endfor %}
+{%- set columns = shiftwatch.sw_numeric_series(shiftwatch.sw_config()['monitors']) %}
 {%- set reference_rows -%}
 (select v.monitor, v.role, v.column_name, cast('2000-01-01 00:00:00' as {{ shiftwatch.sw_timestamp() }}) as window_start, v.value
  from {{ ref('stg_numeric_values') }} as v

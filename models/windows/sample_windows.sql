@@ -16,7 +16,7 @@
 with events as (
   select distinct monitor, window_start, row_id
   from {{ ref('stg_numeric_values') }} as v
-  where ({% for name, role, column in firsts %}(v.monitor = {{ shiftwatch.sw_literal(name) }} and v.role = {{ shiftwatch.sw_literal(role) }} and v.column_name = {{ shiftwatch.sw_literal(column) }}){{ ' or ' if not loop.last }}{% else %}1 = 0{% endfor %})
+  where ({% for series in firsts %}({{ shiftwatch.sw_series_rows('v', series) }}){{ ' or ' if not loop.last }}{% else %}1 = 0{% endfor %})
     and {{ shiftwatch.sw_changed_window('v', 'event_ts') }}
 ),
 keyed as (
