@@ -619,7 +619,6 @@ class DriftChecks:
         return rows
 
     def all(self) -> list[TestRow]:
-        self.label_shift_estimates: list[dict[str, Any]] = []
         bbse_rows, self.label_shift_estimates = self.label_shift()
         return (self.ks() + self.histogram_distances() + self.categorical() + self.multivariate()
                 + self.performance() + bbse_rows + self.calibration() + self.segment_predictions()

@@ -104,8 +104,6 @@ def make_context(out: Output, project_dir: Path, profiles_dir: Path | None, targ
     duckdb_path_default(project_dir)
     config = load_config(config_file=config_file, project_dir=project_dir)
     os.environ.setdefault("SHIFTWATCH_MEMORY_LIMIT", config.memory_limit)  # read by the dbt profile
-    if config.temp_directory:
-        os.environ.setdefault("SHIFTWATCH_TEMP_DIRECTORY", config.temp_directory)
     return Context(project_dir=project_dir, profiles_dir=(profiles_dir or project_dir / "profiles").resolve(),
                    target=target, config=config, progress=out.progress)
 

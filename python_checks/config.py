@@ -28,7 +28,7 @@ WINDOW_UNITS = ("hour", "day", "week", "month")
 # One source for the defaults: python_checks.stats.decision (docs/statistics.md).
 DEFAULT_MIN_EFFECT = dict(STATS_DEFAULT_MIN_EFFECT)
 TOP_LEVEL_KEYS = {"results_schema", "expectations_dir", "monitors", "sample_size", "reference_sample_size",
-                  "permutations", "seed", "memory_limit", "temp_directory", "lock_timeout"}
+                  "permutations", "seed", "memory_limit", "lock_timeout"}
 MONITOR_KEYS = {"name", "relation", "id", "timestamp", "window", "reference", "features",
                 "predictions", "labels", "segments", "schema_version", "schema_version_column", "mmd_per_feature",
                 "thresholds"}
@@ -117,8 +117,7 @@ class Config:
     reference_sample_size: int = 4000
     permutations: int = 200  # the Pearson III tail fit takes over beyond the permutation floor
     seed: int = 0
-    memory_limit: str = "4GB"
-    temp_directory: str | None = None  # DuckDB's spill directory; None: <database file>.tmp beside it
+    memory_limit: str = "1GB"  # DuckDB; with sort-based quantiles a 10M-row monitor fits (docs/reliability.md)
     lock_timeout: float = 30.0
 
     def monitor(self, name: str) -> Monitor:
@@ -217,15 +216,10 @@ def parse_config(document: Any) -> Config:
             problems.add(key, f"expected an integer >= {0 if key == 'seed' else 10}, got {value!r}")
             value = default
         sizes[key] = value
-    memory_limit = document.get("memory_limit", "4GB")
+    memory_limit = document.get("memory_limit", "1GB")
     if not isinstance(memory_limit, str) or not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory_limit):
         problems.add("memory_limit", f"expected a size such as '4GB', got {memory_limit!r}")
-        memory_limit = "4GB"
-    temp_directory = document.get("temp_directory")
-    if temp_directory is not None and (not isinstance(temp_directory, str) or not temp_directory.strip()
-                                       or "\x00" in temp_directory):
-        problems.add("temp_directory", f"expected a directory path, got {temp_directory!r}")
-        temp_directory = None
+        memory_limit = "1GB"
     lock_timeout = document.get("lock_timeout", 30.0)
     if not _is_number(lock_timeout) or lock_timeout < 0:
         problems.add("lock_timeout", f"expected seconds >= 0, got {lock_timeout!r}")
@@ -249,7 +243,7 @@ def parse_config(document: Any) -> Config:
             monitors.append(monitor)
     problems.raise_if_any()
     return Config(results_schema=results_schema, expectations_dir=expectations_dir, monitors=tuple(monitors),
-                  memory_limit=memory_limit, temp_directory=temp_directory, lock_timeout=float(lock_timeout),
+                  memory_limit=memory_limit, lock_timeout=float(lock_timeout),
                   **sizes)
 
 

@@ -142,19 +142,17 @@ class DuckDBWarehouse(Warehouse):
 
         path = Path(str(target.settings.get("path", "shiftwatch.duckdb")))
         self.path = path if path.is_absolute() else (project_dir / path)
+        settings = target.settings.get("settings") or {}
         try:
             self.con = duckdb.connect(str(self.path))
             # Resource settings from the profile, as parameters: never config text in SQL.
-            settings = target.settings.get("settings") or {}
-            for name in ("memory_limit", "temp_directory"):
-                if settings.get(name):
-                    self.con.execute(f"set {name} = ?", [str(settings[name])])
+            if settings.get("memory_limit"):
+                self.con.execute("set memory_limit = ?", [str(settings["memory_limit"])])
         except duckdb.Error as exc:
             raise WarehouseError(f"duckdb: cannot open {self.path}: {str(exc).splitlines()[0]}") from exc
         # The catalogue is named after the file; qualify every table with it, so that a
         # schema of the same name (shiftwatch.duckdb holding schema shiftwatch) is never ambiguous.
         self.catalog = self.con.execute("select current_database()").fetchall()[0][0]
-        settings = target.settings.get("settings") or {}
         # The session time zone decides how TIMESTAMPTZ values fall into windows; dbt's
         # sessions use the profile's (UTC), so this one must too.
         zone = str(settings.get("TimeZone") or "UTC")

@@ -22,9 +22,17 @@ events as (
   from labeled
   group by monitor, window_start, window_end
 ),
+{%- set latency_series = [] %}
+{%- for m in shiftwatch.sw_config()['monitors'] if m['labels'] %}{% do latency_series.append((m['name'], 'latency', '')) %}{% endfor %}
+{%- set latency_values -%}
+(select monitor, 'latency' as role, {{ shiftwatch.sw_literal('') }} as column_name, window_start,
+   {{ shiftwatch.sw_hours_between('event_ts', 'labeled_at') }} as value
+ from labeled)
+{%- endset %}
 latency as (
-  {{ shiftwatch.sw_quantiles('labeled', ['monitor', 'window_start'], shiftwatch.sw_hours_between('event_ts', 'labeled_at'),
-                             [('latency_p50_hours', 0.5), ('latency_p95_hours', 0.95)]) }}
+  -- Exact p50 and p95 from one sort per monitor, as numeric_window_stats (bounded memory).
+  select monitor, window_start, p50 as latency_p50_hours, p95 as latency_p95_hours
+  from ({{ shiftwatch.sw_sorted_window_stats(latency_values, '(1 = 1)', latency_series, [50, 95]) }}) as q
 )
 select e.monitor, e.window_start, e.window_end, s.column_name, e.n_events, e.n_labeled,
   cast(e.n_labeled as {{ shiftwatch.sw_double() }}) / e.n_events as label_coverage,

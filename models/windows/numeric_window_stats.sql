@@ -1,10 +1,14 @@
 {#- Summary statistics per monitor × role × numeric column × window, from sums of powers
-    (one definition on every engine, see macros/stats/sw_moments.sql) and exact quantiles. -#}
+    (one definition on every engine, see macros/stats/sw_moments.sql), and exact quantiles
+    and distinct counts from one sort per column (macros/stats/sw_sorted_window_stats.sql):
+    a sort spills to disk under the memory limit, where a quantile aggregate holds every
+    value of every group in memory at once. -#}
 {{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
--- depends_on: {{ ref('window_changes') }}
+{%- set changed = shiftwatch.sw_changed_window('v', 'event_ts') %}
+{%- set columns = shiftwatch.sw_numeric_series(shiftwatch.sw_config()['monitors']) %}
 with v as (
   select * from {{ ref('stg_numeric_values') }} as v
-  where {{ shiftwatch.sw_changed_window('v', 'event_ts') }}
+  where {{ changed }}
 ),
 centers as (
   -- Pass 1: each window's mean, the shift that keeps the power sums from cancelling.
@@ -23,16 +27,14 @@ agg as (
     sum((v.value - c.center) * (v.value - c.center) * (v.value - c.center)) as s3,
     sum((v.value - c.center) * (v.value - c.center) * (v.value - c.center) * (v.value - c.center)) as s4,
     min(v.value) as min_value,
-    max(v.value) as max_value,
-    count(distinct v.value) as n_distinct
+    max(v.value) as max_value
   from v
   join centers as c
     on c.monitor = v.monitor and c.role = v.role and c.column_name = v.column_name and c.window_start = v.window_start
   group by v.monitor, v.role, v.column_name, v.window_start, v.window_end
 ),
-quantiles as (
-  {{ shiftwatch.sw_quantiles('v', ['monitor', 'role', 'column_name', 'window_start'], 'value',
-                             [('p01', 0.01), ('p05', 0.05), ('p25', 0.25), ('p50', 0.5), ('p75', 0.75), ('p95', 0.95), ('p99', 0.99)]) }}
+sorted_stats as (
+  {{ shiftwatch.sw_sorted_window_stats(ref('stg_numeric_values'), changed, columns, [1, 5, 25, 50, 75, 95, 99]) }}
 )
 select
   a.monitor, a.role, a.column_name, a.window_start, a.window_end,
@@ -43,9 +45,10 @@ select
   {{ shiftwatch.sw_moments('a.n_values', 'a.s1', 'a.s2', 'a.s3', 'a.s4', shift='coalesce(a.center, 0)') }},
   a.min_value as min,
   a.max_value as max,
-  q.p01, q.p05, q.p25, q.p50, q.p75, q.p95, q.p99,
-  a.n_distinct,
+  s.p01, s.p05, s.p25, s.p50, s.p75, s.p95, s.p99,
+  coalesce(s.n_distinct, 0) as n_distinct,
   '{{ invocation_id }}' as build_id
 from agg as a
-left join quantiles as q
-  on q.monitor = a.monitor and q.role = a.role and q.column_name = a.column_name and q.window_start = a.window_start
+left join sorted_stats as s
+  on s.monitor = a.monitor and s.role = a.role and s.column_name = a.column_name and s.window_start = a.window_start
+-- depends_on: {{ ref('window_changes') }}

@@ -31,21 +31,22 @@ version_scores as (
     sum((p.score - c.center) * (p.score - c.center)) as s2,
     sum((p.score - c.center) * (p.score - c.center) * (p.score - c.center)) as s3,
     sum((p.score - c.center) * (p.score - c.center) * (p.score - c.center) * (p.score - c.center)) as s4,
-    min(p.score) as min_value, max(p.score) as max_value,
-    count(distinct p.score) as n_distinct
+    min(p.score) as min_value, max(p.score) as max_value
   from versioned as p
   join centers as c on c.monitor = p.monitor and c.window_start = p.window_start and c.model_version = p.model_version
   group by p.monitor, p.window_start, p.window_end, p.model_version, p.is_reference
 ),
+{%- set version_columns = [] %}
+{%- for m in shiftwatch.sw_config()['monitors'] if m['predictions'] and m['labels'] and m['predictions']['label'] and m['predictions']['model_version'] %}
+  {%- do version_columns.append((m['name'], 'score', '')) %}
+{%- endfor %}
+{%- set version_values -%}
+(select monitor, 'score' as role, {{ shiftwatch.sw_literal('') }} as column_name, window_start, model_version, score as value
+ from versioned)
+{%- endset %}
 version_quantiles as (
-  {{ shiftwatch.sw_quantiles('versioned', ['monitor', 'window_start', 'model_version'], 'score',
-                             [('p01', 0.01), ('p05', 0.05), ('p25', 0.25), ('p50', 0.5), ('p75', 0.75), ('p95', 0.95), ('p99', 0.99)]) }}
-),
-version_stats as (
-  select s.*, q.p01, q.p05, q.p25, q.p50, q.p75, q.p95, q.p99
-  from version_scores as s
-  left join version_quantiles as q
-    on q.monitor = s.monitor and q.window_start = s.window_start and q.model_version = s.model_version
+  -- One sort per monitor: bounded memory, as numeric_window_stats (macros/stats/sw_sorted_window_stats.sql).
+  select * from ({{ shiftwatch.sw_sorted_window_stats(version_values, '(1 = 1)', version_columns, [1, 5, 25, 50, 75, 95, 99], by='model_version') }}) as q
 ),
 version_classes as (
   select monitor, window_start, window_end, model_version, is_reference, y_pred, count(*) as n
@@ -80,15 +81,18 @@ group by c.monitor, c.window_start, c.window_end, c.column_name, c.is_reference
 {%- set cfg = shiftwatch.sw_config() %}
 {%- for m in cfg['monitors'] if m['predictions'] and m['labels'] and m['predictions']['label'] and m['predictions']['model_version'] %}
 union all
-select monitor, window_start, window_end, {{ shiftwatch.sw_literal(m['predictions']['scores'][0]) }} as column_name,
-  'score' as column_kind, model_version,
-  n, n - n_values as n_null, cast(n - n_values as {{ dbl }}) / n as null_rate,
-  {{ shiftwatch.sw_moments('n_values', 's1', 's2', 's3', 's4', shift='coalesce(center, 0)') }},
-  min_value as min, max_value as max, p01, p05, p25, p50, p75, p95, p99, n_distinct, is_reference,
+select s.monitor, s.window_start, s.window_end, {{ shiftwatch.sw_literal(m['predictions']['scores'][0]) }} as column_name,
+  'score' as column_kind, s.model_version,
+  s.n, s.n - s.n_values as n_null, cast(s.n - s.n_values as {{ dbl }}) / s.n as null_rate,
+  {{ shiftwatch.sw_moments('s.n_values', 's.s1', 's.s2', 's.s3', 's.s4', shift='coalesce(s.center, 0)') }},
+  s.min_value as min, s.max_value as max, q.p01, q.p05, q.p25, q.p50, q.p75, q.p95, q.p99,
+  coalesce(q.n_distinct, 0) as n_distinct, s.is_reference,
   cast(null as {{ dbl }}) as entropy, cast(null as {{ dbl }}) as top_share,
   '{{ invocation_id }}' as build_id
-from version_stats
-where monitor = {{ shiftwatch.sw_literal(m['name']) }}
+from version_scores as s
+left join version_quantiles as q
+  on q.monitor = s.monitor and q.window_start = s.window_start and q.model_version = s.model_version
+where s.monitor = {{ shiftwatch.sw_literal(m['name']) }}
 union all
 select monitor, window_start, window_end, {{ shiftwatch.sw_literal(m['predictions']['label']) }} as column_name,
   'predicted_label' as column_kind, model_version,

@@ -6,10 +6,18 @@
 {{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 -- depends_on: {{ ref('window_changes') }}
 {%- set cfg = shiftwatch.sw_config() %}
+{#- Every event has a row for each numeric column: one column per monitor lists them all,
+    at a tenth of the rows a distinct over every column would read. -#}
+{%- set firsts = [] %}
+{%- for m in cfg['monitors'] %}
+  {%- if m['numeric'] %}{% do firsts.append((m['name'], 'feature', m['numeric'][0])) %}
+  {%- elif m['predictions'] %}{% do firsts.append((m['name'], 'score', m['predictions']['scores'][0])) %}{% endif %}
+{%- endfor %}
 with events as (
   select distinct monitor, window_start, row_id
   from {{ ref('stg_numeric_values') }} as v
-  where {{ shiftwatch.sw_changed_window('v', 'event_ts') }}
+  where ({% for series in firsts %}({{ shiftwatch.sw_series_rows('v', series) }}){{ ' or ' if not loop.last }}{% else %}1 = 0{% endfor %})
+    and {{ shiftwatch.sw_changed_window('v', 'event_ts') }}
 ),
 keyed as (
   select monitor, window_start, row_id, {{ dbt.hash('row_id') }} as sample_key

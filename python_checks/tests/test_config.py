@@ -64,7 +64,7 @@ def test_every_problem_is_listed_and_duplicates_caught():
     problems = problems_of(document)
     assert problems == [
         "config: colour: unknown key (expected one of expectations_dir, lock_timeout, memory_limit, monitors, "
-        "permutations, reference_sample_size, results_schema, sample_size, seed, temp_directory)",
+        "permutations, reference_sample_size, results_schema, sample_size, seed)",
         "config: monitors[car_loan].window.every: expected '<N> hour|day|week|month' with N >= 1, got '0 day'",
         "config: monitors[car_loan].name: duplicate monitor name",
     ]
@@ -111,30 +111,18 @@ def test_cli_json_error_document(tmp_path):
     assert result.json["errors"] == ["config: monitors[car_loan].window.every: expected '<N> hour|day|week|month' with N >= 1, got 'soon'"]
 
 
-def test_memory_limit_and_temp_directory_reach_duckdb(tmp_path, monkeypatch):
-    """The resource settings of the config reach both DuckDB connections: dbt's (through
-    the profile's environment variables) and python_checks' (through the same profile)."""
+def test_memory_limit_reaches_duckdb_and_spills_go_beside_the_database(tmp_path, monkeypatch):
+    """The config's memory_limit reaches python_checks' DuckDB connection through the same
+    profile dbt reads; what does not fit spills to <database file>.tmp beside the file."""
     from python_checks.warehouse import connect
 
     from .conftest import ROOT
 
-    spill = tmp_path / "spill dir"
     monkeypatch.setenv("SHIFTWATCH_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
     monkeypatch.setenv("SHIFTWATCH_MEMORY_LIMIT", "1GB")
-    monkeypatch.setenv("SHIFTWATCH_TEMP_DIRECTORY", str(spill))
     with connect(ROOT, ROOT / "profiles") as wh:
         assert wh.con.execute("select current_setting('memory_limit'), current_setting('temp_directory')").fetchone() == (
-            "953.6 MiB", str(spill))
-    monkeypatch.delenv("SHIFTWATCH_TEMP_DIRECTORY")
-    with connect(ROOT, ROOT / "profiles") as wh:  # the default: beside the database file
-        assert wh.con.execute("select current_setting('temp_directory')").fetchone()[0] == str(tmp_path / "w.duckdb.tmp")
-
-
-@pytest.mark.parametrize("value", ["", 3, "   ", "a\x00b"])
-def test_bad_temp_directory_is_a_config_error(value):
-    with pytest.raises(ConfigError) as err:
-        parse_config({**project_config(), "temp_directory": value})
-    assert any(line.startswith("config: temp_directory: expected a directory path") for line in err.value.problems)
+            "953.6 MiB", str(tmp_path / "w.duckdb.tmp"))
 
 
 def test_demo_without_its_monitor_is_a_config_error(tmp_path):

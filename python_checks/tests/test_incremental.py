@@ -124,6 +124,18 @@ def test_incremental_equals_full_refresh(nightly, table):
                 assert u == v, (table, column, x, y)
 
 
+def test_nightly_ks_equals_full_build_to_the_bit(nightly):
+    """The new window's KS D comes from the stored reference ECDF (sw_ks_against_ecdf) at
+    night and from sw_ks_windows in a full build: the same counts into the same
+    expression, so the doubles are identical, not merely close."""
+    q = ("select column_name, window_start, statistic, n_current, n_reference from shiftwatch_results.ks_windows "
+         "where window_start = ? order by column_name")
+    a = nightly["incremental"].execute(q, [day(NEW_DAY)]).fetchall()
+    b = nightly["full"].execute(q, [day(NEW_DAY)]).fetchall()
+    assert len(a) == len(b) > 0
+    assert a == b
+
+
 def test_incremental_drift_results_equal_full_refresh(nightly):
     cols = ("monitor, window_start, column_name, segment, test, statistic, p_value, q_value, effect, threshold, "
             "drifted, shift_kind, n_reference, n_current, skipped_reason")
