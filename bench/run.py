@@ -8,8 +8,9 @@ Environment:
   BENCH_KEEP_OPENBLAS_ENV=1 keep OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (unset by default: they
                             pin an old OpenBLAS kernel that slows current numpy; every
                             measured process gets the same environment either way)
-  BENCH_DOCS=0              do not write docs/benchmarks.{md,json} (e.g. for trial runs)
-  BENCH_REPORT_ONLY=1       only re-render docs/benchmarks.md from docs/benchmarks.json
+  BENCH_DOCS=0              do not write docs/benchmarks.{md,json} (e.g. for trial runs);
+                            a size other than the default writes docs/benchmarks-10m.{md,json} etc.
+  BENCH_REPORT_ONLY=1       only re-render docs/benchmarks.md (of BENCH_ROWS' size) from its JSON
 """
 
 from __future__ import annotations
@@ -331,6 +332,17 @@ def findings(report: dict[str, Any]) -> list[str]:
     return out
 
 
+DEFAULT_ROWS = 1_000_000
+
+
+def docs_name(rows: int) -> str:
+    """docs/benchmarks for the default size; another size keeps its own files
+    (benchmarks-10m for BENCH_ROWS=10000000), so both sizes stay in the docs."""
+    if rows == DEFAULT_ROWS:
+        return "benchmarks"
+    return f"benchmarks-{rows // 1_000_000}m" if rows % 1_000_000 == 0 else f"benchmarks-{rows}"
+
+
 def write_docs(report: dict[str, Any]) -> None:
     r, m, s = report["runs"], report["machine"], report["summary"]
     cold = r.get("shiftwatch_cold", {})
@@ -342,7 +354,8 @@ def write_docs(report: dict[str, Any]) -> None:
         f"**{report['rows']:,} rows** ({report['rows_per_day']:,} per daily window), "
         f"20 numeric + 5 categorical features, {data.DAYS} daily windows, fixed reference = the first "
         f"{data.REFERENCE_DAYS} days (reference windows are tested leave-one-out), injected shifts in "
-        "`bench/data.py`. `BENCH_ROWS=10000000` runs the full size.",
+        "`bench/data.py`. `BENCH_ROWS=10000000` runs the full size and writes `docs/benchmarks-10m.md` "
+        "and `.json`.",
         "",
         f"Machine: {m['cores']} cores, {m['memory_gb']} GB RAM, {m['cpu_model']}; Python {m['python']}, "
         f"DuckDB {m['duckdb']}, dbt-core {m['dbt_core']} / dbt-duckdb {m['dbt_duckdb']}, "
@@ -491,8 +504,9 @@ def write_docs(report: dict[str, Any]) -> None:
               "per-window statistics; it writes nothing back and validates nothing.",
               "- Single measurements on a shared 2-core machine: expect +-10-20% run to run.",
               ""]
-    (DOCS / "benchmarks.md").write_text("\n".join(lines))
-    (DOCS / "benchmarks.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
+    name = docs_name(report.get("requested_rows", DEFAULT_ROWS))
+    (DOCS / f"{name}.md").write_text("\n".join(lines))
+    (DOCS / f"{name}.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
 
 
 def last_line(report: dict[str, Any]) -> str:
@@ -513,12 +527,12 @@ def last_line(report: dict[str, Any]) -> str:
 
 # -- main ------------------------------------------------------------------------------
 def main() -> int:
-    if os.environ.get("BENCH_REPORT_ONLY") == "1":  # re-render the docs from docs/benchmarks.json
-        report = json.loads((DOCS / "benchmarks.json").read_text())
+    rows = int(os.environ.get("BENCH_ROWS", str(DEFAULT_ROWS)))
+    if os.environ.get("BENCH_REPORT_ONLY") == "1":  # re-render the docs from their JSON
+        report = json.loads((DOCS / f"{docs_name(rows)}.json").read_text())
         write_docs(report)
         print(last_line(report), flush=True)
         return 0
-    rows = int(os.environ.get("BENCH_ROWS", "1000000"))
     skip = {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
     peer_timeout = float(os.environ.get("BENCH_PEER_TIMEOUT", "1800"))
     env = environ(NML_DISABLE_USAGE_LOGGING="1", EVIDENTLY_DISABLE_TELEMETRY="1", DO_NOT_TRACK="1",
@@ -613,6 +627,7 @@ def main() -> int:
         micro_db.unlink(missing_ok=True)
 
     report = {
+        "requested_rows": rows,
         "rows": built["rows"],
         "rows_per_day": built["rows_per_day"],
         "windows": data.DAYS,
@@ -627,7 +642,7 @@ def main() -> int:
     report["summary"] = summarize(results, fixed)
     if os.environ.get("BENCH_DOCS", "1") != "0":
         write_docs(report)
-        log("wrote docs/benchmarks.md and docs/benchmarks.json")
+        log(f"wrote docs/{docs_name(rows)}.md and docs/{docs_name(rows)}.json")
     else:
         (WORK / "benchmarks.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
         log("wrote bench/work/benchmarks.json (BENCH_DOCS=0)")

@@ -30,7 +30,6 @@ from typing import Any
 import pyarrow as pa
 
 from python_checks.config import Monitor
-from python_checks.errors import ConfigError, WarehouseError
 from python_checks.quality.suites import BETWEEN, IN_SET, NOT_NULL, UNIQUE, timestamp_literal
 from python_checks.quality.validate import (
     RELATION_LEVEL,
@@ -38,10 +37,10 @@ from python_checks.quality.validate import (
     _columns_of,
     _expected,
     _map_observed,
-    _relation_level_rows,
     _row,
     _suite_name,
     _to_table,
+    plan_validation,
 )
 
 SUPPORTED = {NOT_NULL, BETWEEN, IN_SET, UNIQUE}
@@ -61,25 +60,8 @@ def validate_windows_sql(warehouse: Any, monitor: Monitor, suites: dict[str, dic
                          run_id: str, progress: Callable[[int, int], None] | None = None) -> pa.Table:
     """Same contract as ``validate.validate_windows``: one row per expectation and window,
     relation-level expectations once (window_start NULL)."""
-    if not suites:
-        raise ConfigError(f"expectations: monitor {monitor.name} has no suite (run `shiftwatch init`)")
-    windows = [(_as_datetime(s), _as_datetime(e), monitor.schema_version if v is None else str(v))
-               for s, e, v in windows]
-    if not windows:
-        return _to_table([])
-    live = warehouse.columns(monitor.relation)
-    if not live:
-        raise WarehouseError(f"monitor {monitor.name}: relation {monitor.relation.dotted} not found")
-    current = max(windows, key=lambda w: w[0])[2]
-    if current not in suites:
-        current = monitor.schema_version if monitor.schema_version in suites else max(suites)
-    base = {"run_id": run_id, "monitor": monitor.name}
-    rows: list[dict] = _relation_level_rows(live, suites[current], {**base, "schema_version": current,
-                                                                     "suite": _suite_name(suites[current], monitor, current)})
-    by_version: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
-    for start, end, version in windows:
-        if version in suites:
-            by_version.setdefault(version, []).append((start, end))
+    plan = plan_validation(warehouse, monitor, suites, windows, run_id=run_id)
+    rows, by_version, live, base = plan.rows, plan.by_version, plan.live, plan.base
     done, total = 0, sum(len(w) for w in by_version.values())
     for version, version_windows in by_version.items():
         suite = suites[version]

@@ -34,6 +34,7 @@ import logging
 import math
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Self
 
 import pyarrow as pa
@@ -70,6 +71,52 @@ QUALITY_SCHEMA = RESULT_SCHEMA  # the name the run step uses
 Window = tuple[Any, Any, str | None]  # (window_start, window_end, schema_version)
 
 
+@dataclass
+class ValidationPlan:
+    """What every validation path does first (``plan_validation``): the relation-level
+    rows, the windows grouped by schema version (only versions with a suite), the live
+    columns and the fields every result row carries."""
+
+    rows: list[dict]
+    by_version: dict[str, list[tuple[dt.datetime, dt.datetime]]]
+    live: list[tuple[str, str]]
+    base: dict[str, str]
+
+
+def plan_validation(warehouse: Any, monitor: Monitor, suites: dict[str, dict], windows: Sequence[Window], *,
+                    run_id: str) -> ValidationPlan:
+    """Check that there are suites and a relation, validate the relation-level expectations
+    against the suite of the newest window's version, and group the windows by version
+    (windows of a version without a suite are left out, with a warning)."""
+    if not suites:
+        raise ConfigError(f"expectations: monitor {monitor.name} has no suite (run `shiftwatch init`)")
+    windows = [(_as_datetime(s), _as_datetime(e), monitor.schema_version if v is None else str(v))
+               for s, e, v in windows]
+    base = {"run_id": run_id, "monitor": monitor.name}
+    if not windows:
+        return ValidationPlan([], {}, [], base)
+    live = warehouse.columns(monitor.relation)
+    if not live:
+        raise WarehouseError(f"monitor {monitor.name}: relation {monitor.relation.dotted} not found")
+
+    # The live relation should match the newest window's version; without a suite for it,
+    # the registered version's suite is what it is checked against.
+    current = max(windows, key=lambda w: w[0])[2]
+    if current not in suites:
+        current = monitor.schema_version if monitor.schema_version in suites else max(suites)
+    rows = _relation_level_rows(live, suites[current], {**base, "schema_version": current,
+                                                         "suite": _suite_name(suites[current], monitor, current)})
+    unsuited = sorted({v for _, _, v in windows if v not in suites})
+    if unsuited:
+        logger.warning("monitor %s: no suite for schema version(s) %s; their windows are not validated "
+                       "(run `shiftwatch init --version ...`)", monitor.name, ", ".join(unsuited))
+    by_version: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for start, end, version in windows:
+        if version in suites:
+            by_version.setdefault(version, []).append((start, end))
+    return ValidationPlan(rows, by_version, live, base)
+
+
 def validate_windows(warehouse: Any, monitor: Monitor, suites: dict[str, dict], windows: Sequence[Window], *,
                      run_id: str, progress: Callable[[int, int], None] | None = None,
                      method: str = "compiled") -> pa.Table:
@@ -84,35 +131,11 @@ def validate_windows(warehouse: Any, monitor: Monitor, suites: dict[str, dict], 
     """
     if method not in ("compiled", "per_window"):
         raise ValueError(f"method must be 'compiled' or 'per_window', got {method!r}")
-    if not suites:
-        raise ConfigError(f"expectations: monitor {monitor.name} has no suite (run `shiftwatch init`)")
-    windows = [(_as_datetime(s), _as_datetime(e), monitor.schema_version if v is None else str(v))
-               for s, e, v in windows]
-    rows: list[dict] = []
-    if not windows:
+    plan = plan_validation(warehouse, monitor, suites, windows, run_id=run_id)
+    rows, by_version, live, base = plan.rows, plan.by_version, plan.live, plan.base
+    if not by_version:
         return _to_table(rows)
-    live = warehouse.columns(monitor.relation)
-    if not live:
-        raise WarehouseError(f"monitor {monitor.name}: relation {monitor.relation.dotted} not found")
-
-    # The live relation should match the newest window's version; without a suite for it,
-    # the registered version's suite is what it is checked against.
-    current = max(windows, key=lambda w: w[0])[2]
-    if current not in suites:
-        current = monitor.schema_version if monitor.schema_version in suites else max(suites)
-    base = {"run_id": run_id, "monitor": monitor.name}
-    rows += _relation_level_rows(live, suites[current], {**base, "schema_version": current,
-                                                        "suite": _suite_name(suites[current], monitor, current)})
-    unsuited = sorted({v for _, _, v in windows if v not in suites})
-    if unsuited:
-        logger.warning("monitor %s: no suite for schema version(s) %s; their windows are not validated "
-                       "(run `shiftwatch init --version ...`)", monitor.name, ", ".join(unsuited))
-        windows = [w for w in windows if w[2] in suites]
-
-    by_version: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
-    for start, end, version in windows:
-        by_version.setdefault(version, []).append((start, end))
-    done, total = 0, len(windows)
+    done, total = 0, sum(len(w) for w in by_version.values())
     with _Session(warehouse) as session:
         for version, version_windows in by_version.items():
             suite = suites[version]
