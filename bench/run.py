@@ -10,6 +10,8 @@ Environment:
                             measured process gets the same environment either way)
   BENCH_DOCS=0              do not write docs/benchmarks.{md,json} (e.g. for trial runs);
                             a size other than the default writes docs/benchmarks-10m.{md,json} etc.
+  BENCH_REUSE_PEERS=1       take Evidently's and NannyML's runs from this size's last report (same
+                            data and peer versions; the report marks them as reused)
   BENCH_REPORT_ONLY=1       only re-render docs/benchmarks.md (of BENCH_ROWS' size) from its JSON
 """
 
@@ -447,8 +449,10 @@ def write_docs(report: dict[str, Any]) -> None:
     for key in ("evidently", "nannyml"):
         x = r.get(key, {})
         if x.get("ok"):
+            reused = x["extra"].get("reused_from")
             lines.append(f"{key}: load into pandas {fmt(x['extra'].get('load_s'), 1)} s, compute "
-                         f"{fmt(x['extra'].get('compute_s'), 1)} s.")
+                         f"{fmt(x['extra'].get('compute_s'), 1)} s"
+                         + (f" (measured in the run of {reused}, same data and version: BENCH_REUSE_PEERS=1)." if reused else "."))
     micro = report.get("micro", {})
     lines += ["", "## Micro-benchmarks", "", "| benchmark | result | target |", "| --- | --- | --- |"]
     a = micro.get("mmd", {})
@@ -523,6 +527,29 @@ def last_line(report: dict[str, Any]) -> str:
             f"evidently/shiftwatch={val('evidently/shiftwatch', 'evidently')} "
             f"nannyml/shiftwatch={val('nannyml/shiftwatch', 'nannyml')} "
             f"incremental/cold={val('incremental/cold', 'shiftwatch_incremental')} | peak RSS {rss}")
+
+
+def reusable_peers(rows: int, peers: dict[str, Any]) -> dict[str, Measurement]:
+    """BENCH_REUSE_PEERS=1: the peers' measurements from this size's last report, when it
+    was taken on the same data (same requested rows; the generator is seeded) with the same
+    peer versions. A peer's cost does not depend on shiftwatch's code, and Evidently alone
+    takes 25 minutes at 10M rows; the report says which runs were reused and from when."""
+    path = DOCS / f"{docs_name(rows)}.json"
+    if not path.exists():
+        return {}
+    old = json.loads(path.read_text())
+    if old.get("requested_rows") != rows:
+        return {}
+    out = {}
+    for peer in ("evidently", "nannyml"):
+        run = old.get("runs", {}).get(peer)
+        same_version = old.get("peers", {}).get(peer, {}).get("version") == peers.get(peer, {}).get("version")
+        if run and run.get("ok") and same_version:
+            run = dict(run)
+            run["extra"] = {**run.get("extra", {}), "reused_from": run.get("extra", {}).get("reused_from")
+                            or old["machine"]["date"]}
+            out[peer] = Measurement(**run)
+    return out
 
 
 # -- main ------------------------------------------------------------------------------
@@ -610,8 +637,13 @@ def main() -> int:
             log(f"  same results as shiftwatch? {agree}")
         for key in ("ks", "chi2", "mmd", "summaries_sample"):  # per-test results: compared, not reported
             m.extra.pop(key, None)
+    reuse = reusable_peers(rows, peers) if os.environ.get("BENCH_REUSE_PEERS") == "1" else {}
     for peer, script in (("evidently", "evidently_run.py"), ("nannyml", "nannyml_run.py")):
         if peer in skip:
+            continue
+        if peer in reuse:
+            results[peer] = reuse[peer]
+            log(f"{peer}: reused from {reuse[peer].extra['reused_from']} (BENCH_REUSE_PEERS=1)")
             continue
         log(f"{peer}")
         results[peer] = m = peer_run(peer, script, db, env, peers[peer], peer_timeout)
