@@ -370,7 +370,7 @@ def write_docs(report: dict[str, Any]) -> None:
         "## End to end",
         "",
         "Each run is one child process tree: wall time, CPU time (user + system of the tree) and peak RSS "
-        "(the tree's summed RSS, polled every 50 ms, at least the largest single process's ru_maxrss).",
+        "(the tree's summed RSS, polled every 50 ms; not the child's ru_maxrss, which on Linux includes the harness's own high-water RSS at the fork).",
         "",
         "| run | wall s | CPU s | peak RSS MB | wall vs shiftwatch cold | what |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
