@@ -53,7 +53,7 @@ def role():
 @pytest.fixture(scope="module")
 def runs(role, tmp_path_factory):
     """The demo, a verbose rerun, a JSON run, the report, and four failing runs: a relation
-    that does not exist, a column dbt cannot cast, a database that does not exist and a
+    that does not exist, a column dbt cannot read, a database that does not exist and a
     wrong password. Returns every CLI result and the report's path."""
     d = tmp_path_factory.mktemp("secrets")
     config = d / "shiftwatch.yml"
@@ -81,9 +81,19 @@ def runs(role, tmp_path_factory):
     results["bad relation"] = shiftwatch("run", *bad_config("relation", relation="main.no_such_table"), "--verbose",
                                          env=role)
     assert results["bad relation"].code == 2, results["bad relation"].stderr[-3000:]
-    cast = bad_config("cast", features={"numeric": ["car_value", "region"], "categorical": []})
-    results["dbt failure"] = shiftwatch("run", *cast, "--verbose", env=role)
+    # A numeric column that fails when dbt reads it (division by zero in a view): the config
+    # and the catalogue are fine (a text column would be rejected before any SQL, exit 2), so
+    # the failure comes from the warehouse in the middle of dbt.
+    import psycopg2
+
+    with psycopg2.connect(dbname=role["PGDATABASE"], user=role["PGUSER"], password=role["PGPASSWORD"]) as con:
+        with con.cursor() as cur:
+            cur.execute("create view main.car_loan_boom as "
+                        "select *, 1.0 / (length(region) - length(region)) as boom from main.car_loan")
+    boom = bad_config("boom", relation="main.car_loan_boom", features={"numeric": ["car_value", "boom"], "categorical": []})
+    results["dbt failure"] = shiftwatch("run", *boom, "--verbose", env=role)
     assert results["dbt failure"].code == 3 and "Traceback" in results["dbt failure"].stderr
+    assert "division by zero" in results["dbt failure"].stderr
     results["no database"] = shiftwatch("run", *pg, "--verbose", env={**role, "PGDATABASE": "sw_no_such_database"})
     assert results["no database"].code == 3 and "Traceback" in results["no database"].stderr
     results["wrong password"] = shiftwatch("run", *pg, "--verbose", env={**role, "PGPASSWORD": WRONG_SECRET})
