@@ -76,11 +76,13 @@ class Warehouse:
         self.project_dir = project_dir
 
     # -- identifiers ----------------------------------------------------------------
-    @staticmethod
-    def quote(identifier: str) -> str:
+    quote_char = '"'  # the engine's identifier quote (Spark SQL: a backtick)
+
+    @classmethod
+    def quote(cls, identifier: str) -> str:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", identifier):
             raise ConfigError(f"identifier {identifier!r} is not a plain name [A-Za-z_][A-Za-z0-9_]*")
-        return '"' + identifier + '"'
+        return cls.quote_char + identifier + cls.quote_char
 
     def table(self, schema: str | None, name: str) -> str:
         return f"{self.quote(schema)}.{self.quote(name)}" if schema else self.quote(name)
@@ -417,6 +419,7 @@ class SparkWarehouse(Warehouse):
     """
 
     dialect = "spark"
+    quote_char = "`"
     double_type = "double"
     string_type = "string"
     ge_validates = False  # no SQLAlchemy dialect for an in-process session: quality runs SQL checks
@@ -424,15 +427,6 @@ class SparkWarehouse(Warehouse):
     def __init__(self, target: Target, project_dir: Path):
         super().__init__(target, project_dir)
         self.spark = spark_session(target)
-
-    @staticmethod
-    def quote(identifier: str) -> str:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", identifier):
-            raise ConfigError(f"identifier {identifier!r} is not a plain name [A-Za-z_][A-Za-z0-9_]*")
-        return "`" + identifier + "`"
-
-    def table(self, schema: str | None, name: str) -> str:
-        return f"{self.quote(schema)}.{self.quote(name)}" if schema else self.quote(name)
 
     # -- queries ----------------------------------------------------------------------
     def _sql(self, sql: str, params: Sequence[Any] | None = None) -> Any:

@@ -35,7 +35,7 @@
   where 1 = 0
   {%- else %}
   select monitor, role, column_name, {{ part }},
-    {%- if moments %} window_end, n, n_values, min_value, max_value, center, s1, s2, s3, s4,{% endif %}
+    {%- if moments %} window_end, n, cnt as n_values, min_value, max_value, center, s1, s2, s3, s4,{% endif %}
     n_distinct
     {%- for p in percents %},
     {{ shiftwatch.sw_interpolated('lo' ~ p, 'hi' ~ p, 'cnt', p) }} as p{{ '%02d' % p }}
@@ -44,7 +44,7 @@
     {%- for monitor, role, column in columns %}
     select monitor, role, column_name, {{ part }}, max(cnt) as cnt, sum(is_new) as n_distinct
       {%- if moments %},
-      max(window_end) as window_end, count(*) as n, count(value) as n_values,
+      max(window_end) as window_end, count(*) as n,
       min(value) as min_value, max(value) as max_value, max(center) as center,
       sum(value - center) as s1,
       sum((value - center) * (value - center)) as s2,

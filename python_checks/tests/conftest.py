@@ -130,6 +130,14 @@ class Rows:
         return self.rows[0] if self.rows else None
 
 
+@pytest.fixture(scope="module")
+def monitor():
+    """The demo monitor (car_loan) of the project's own config, as the quality tests use it."""
+    from python_checks.config import load_config
+
+    return load_config(project_dir=ROOT).monitor("car_loan")
+
+
 @pytest.fixture(scope="session")
 def demo_workspace(tmp_path_factory) -> DemoWorkspace:
     """`shiftwatch demo` once per session, with suites and data in a temp dir."""

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from python_checks.config import load_config
 from python_checks.quality.sql_checks import skipped_expectations, validate_windows_sql
 from python_checks.quality.validate import validate_windows
 from python_checks.warehouse import connect
@@ -20,11 +19,6 @@ from .test_quality_validate import all_windows, build_demo
 ROOT = Path(__file__).resolve().parents[2]
 COMPARED = ("suite", "schema_version", "window_start", "window_end", "expectation", "column_name", "success",
             "observed_value", "expected")
-
-
-@pytest.fixture(scope="module")
-def monitor():
-    return load_config(project_dir=ROOT).monitor("car_loan")
 
 
 @pytest.fixture(scope="module")

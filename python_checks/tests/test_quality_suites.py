@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from python_checks import demo
-from python_checks.config import ReferenceSpec, load_config, parse_config
+from python_checks.config import ReferenceSpec, parse_config
 from python_checks.errors import ConfigError
 from python_checks.quality.suites import (
     content_hash,
@@ -38,11 +38,6 @@ class RecordingWarehouse:
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
-
-
-@pytest.fixture(scope="module")
-def monitor():
-    return load_config(project_dir=ROOT).monitor("car_loan")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from python_checks import demo
-from python_checks.config import load_config
 from python_checks.errors import ConfigError
 from python_checks.quality.suites import derive_suite
 from python_checks.quality.validate import RESULT_SCHEMA, validate_windows
@@ -18,11 +17,6 @@ from python_checks.warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 V2_WHERE = '"schema_version" = \'v2\''
-
-
-@pytest.fixture(scope="module")
-def monitor():
-    return load_config(project_dir=ROOT).monitor("car_loan")
 
 
 def build_demo(path: Path, monitor, *, rows: int = 200_000, seed: int = 7) -> dict[str, dict]:
