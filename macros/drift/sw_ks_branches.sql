@@ -1,6 +1,6 @@
 {#- sw_ks_branches(columns): the KS result for every numeric series in `columns` ((monitor,
     role, column) triples, see sw_numeric_series), one `union all` branch per series, as
-    sw_sorted_window_stats does: each branch sorts only its own values, partitions by window
+    sw_window_value_stats does: each branch sorts only its own values, partitions by window
     alone, and sorts in memory or spills on its own. The caller block, given the series,
     returns that series' rows: window_start, is_reference, n_current, n_reference, statistic;
     this macro adds the names and the window's end (from window_index). A relation with the

@@ -32,7 +32,7 @@ events as (
 latency as (
   -- Exact p50 and p95 from one sort per monitor, as numeric_window_stats (bounded memory).
   select monitor, window_start, p50 as latency_p50_hours, p95 as latency_p95_hours
-  from ({{ shiftwatch.sw_sorted_window_stats(latency_values, '(1 = 1)', latency_series, [50, 95]) }}) as q
+  from ({{ shiftwatch.sw_window_value_stats(latency_values, '(1 = 1)', latency_series, [50, 95]) }}) as q
 )
 select e.monitor, e.window_start, e.window_end, s.column_name, e.n_events, e.n_labeled,
   cast(e.n_labeled as {{ shiftwatch.sw_double() }}) / e.n_events as label_coverage,

@@ -1,15 +1,13 @@
 {#- Summary statistics per monitor × role × numeric column × window, all from one pass per
-    column (macros/stats/sw_sorted_window_stats.sql): the column's values are sorted within
-    each window, which gives exact quantiles and distinct counts (a sort spills to disk under
-    the memory limit, where a quantile aggregate holds every value of every group in memory
-    at once), and the same partition gives the window's mean, the shift that keeps the sums
-    of powers from cancelling (moments with one definition on every engine,
-    macros/stats/sw_moments.sql). -#}
+    column (macros/stats/sw_window_value_stats.sql): exact quantiles and distinct counts
+    within each window, with bounded memory (docs/windows.md, "Memory"), and from the same
+    partition the window's mean, the shift that keeps the sums of powers from cancelling
+    (moments with one definition on every engine, macros/stats/sw_moments.sql). -#}
 {{ config(**shiftwatch.sw_incremental(['monitor', 'window_start'])) }}
 {%- set changed = shiftwatch.sw_changed_window('v', 'event_ts') %}
 {%- set columns = shiftwatch.sw_numeric_series(shiftwatch.sw_config()['monitors']) %}
 with stats as (
-  {{ shiftwatch.sw_sorted_window_stats(ref('stg_numeric_values'), changed, columns, [1, 5, 25, 50, 75, 95, 99], moments=true) }}
+  {{ shiftwatch.sw_window_value_stats(ref('stg_numeric_values'), changed, columns, [1, 5, 25, 50, 75, 95, 99], moments=true) }}
 )
 select
   s.monitor, s.role, s.column_name, s.window_start, s.window_end,

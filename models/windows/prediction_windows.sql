@@ -45,8 +45,8 @@ version_scores as (
  from versioned)
 {%- endset %}
 version_quantiles as (
-  -- One sort per monitor: bounded memory, as numeric_window_stats (macros/stats/sw_sorted_window_stats.sql).
-  select * from ({{ shiftwatch.sw_sorted_window_stats(version_values, '(1 = 1)', version_columns, [1, 5, 25, 50, 75, 95, 99], by='model_version') }}) as q
+  -- One pass per monitor: bounded memory, as numeric_window_stats (macros/stats/sw_window_value_stats.sql).
+  select * from ({{ shiftwatch.sw_window_value_stats(version_values, '(1 = 1)', version_columns, [1, 5, 25, 50, 75, 95, 99], by='model_version') }}) as q
 ),
 version_classes as (
   select monitor, window_start, window_end, model_version, is_reference, y_pred, count(*) as n

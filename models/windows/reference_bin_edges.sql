@@ -3,9 +3,9 @@
     right-closed: (-inf, e1], (e1, e2], ..., (e9, inf). A fixed reference's deciles are read
     off its ECDF (models/drift/reference_ecdf: each distinct value with the count up to
     it), which has sorted those very rows already: the value at rank r is the smallest with
-    ref_le >= r. Relative references sort their first windows' values per column
-    (sw_sorted_window_stats, the rows as one "window"); both spill under the memory limit
-    and interpolate the same way (sw_interpolated). -#}
+    ref_le >= r. Relative references take the quantiles of their first windows' values per
+    column (sw_window_value_stats, the rows as one "window"); both spill under the memory
+    limit and interpolate as numpy's 'linear' method does. -#}
 {{ config(**shiftwatch.sw_incremental(['monitor', 'role', 'column_name'])) }}
 -- depends_on: {{ ref('window_changes') }}
 -- depends_on: {{ ref('window_index') }}
@@ -40,4 +40,4 @@ select monitor, role, column_name,
   {%- for p in percents %}
   p{{ p }} as e{{ loop.index }}{{ ',' if not loop.last }}
   {%- endfor %}
-from ({{ shiftwatch.sw_sorted_window_stats(reference_rows, condition, shiftwatch.sw_numeric_series(relative), percents) }}) as deciles
+from ({{ shiftwatch.sw_window_value_stats(reference_rows, condition, shiftwatch.sw_numeric_series(relative), percents) }}) as deciles
