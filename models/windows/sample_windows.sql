@@ -37,6 +37,7 @@ sampled as (
   join {{ ref('stg_numeric_values') }} as v
     on v.monitor = r.monitor and v.window_start = r.window_start and v.row_id = r.row_id
   where r.sample_rank <= {{ cfg['sample_size'] }}
+    and {{ shiftwatch.sw_changed_window('v', 'event_ts') }}
   group by v.monitor, v.window_start, v.window_end, r.row_id, r.sample_key, r.sample_rank, v.role, v.column_name
 )
 select
