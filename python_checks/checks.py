@@ -114,6 +114,7 @@ class DriftChecks:
         self.schema = config.results_schema
         self.windows = self._windows()
         self._order = sorted(self.windows)
+        self.ks_computed = self.ks_reused = self.mmd_computed = self.mmd_reused = 0
 
     # -- reading artefacts ----------------------------------------------------------
     def _read(self, table: str, where: str = "") -> pa.Table:
@@ -168,6 +169,9 @@ class DriftChecks:
         rows = []
         threshold = self.monitor.thresholds.min_effect["ks"]
         found = self._read("ks_windows").to_pylist()
+        # p is a function of (D, n, m) alone: the previous run's p for the same three is reused.
+        known = {(r["statistic"], r["n_current"], r["n_reference"]): r["p_value"]
+                 for r in self._previous("ks") if r["statistic"] is not None and r["p_value"] is not None}
         n_values = {(r["column_name"], r["window_start"]): r["n_current"] for r in found}
         for column, role in self.expected_columns("numeric").items():
             for start in self._order:
@@ -188,7 +192,13 @@ class DriftChecks:
                     row.skipped_reason = "empty"
                 else:
                     row.statistic = row.effect = d
-                    row.p_value = stats.ks_pvalue(d, int(r["n_current"]), int(r["n_reference"]))
+                    n, m = int(r["n_current"]), int(r["n_reference"])
+                    row.p_value = known.get((d, n, m))
+                    if row.p_value is None:
+                        row.p_value = stats.ks_pvalue(d, n, m)
+                        self.ks_computed += 1
+                    else:
+                        self.ks_reused += 1
             rows.append(row)
         return rows
 
@@ -322,16 +332,17 @@ class DriftChecks:
                  self.config.seed, __version__]
         return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:20]
 
-    def _previous_mmd(self) -> dict[tuple[dt.datetime, str], dict[str, Any]]:
-        """The MMD rows of the latest successful run, by (window, column); empty when there
-        is none (or the reporting views do not exist yet)."""
+    def _previous(self, test: str) -> list[dict[str, Any]]:
+        """This monitor's ``test`` rows of the latest successful run, when that run ran this
+        version of shiftwatch; empty when there is none (or the reporting views do not
+        exist yet). A nightly run reuses them where a test's inputs did not change."""
         if not self.wh.columns(Relation(self.schema, "latest_results")):
-            return {}
-        rows = self.wh.arrow(
-            f"select window_start, column_name, statistic, p_value, n_reference, n_current, skipped_reason, details "
-            f"from {self.wh.table(self.schema, 'latest_results')} where monitor = ? and test = 'mmd'",
-            [self.monitor.name]).to_pylist()
-        return {(r["window_start"], r["column_name"]): r for r in rows}
+            return []
+        return self.wh.arrow(
+            "select d.window_start, d.column_name, d.statistic, d.p_value, d.n_reference, d.n_current, "
+            f"d.skipped_reason, d.details from {self.wh.table(self.schema, 'latest_results')} as d "
+            f"join {self.wh.table(self.schema, 'runs')} as r on r.run_id = d.run_id "
+            "where d.monitor = ? and d.test = ? and r.version = ?", [self.monitor.name, test, __version__]).to_pylist()
 
     def _mmd_row(self, start: dt.datetime, column: str, kind: str, gate: str, reference: np.ndarray,
                  current: np.ndarray, names: list[str], role: str = "feature") -> TestRow:
@@ -344,7 +355,7 @@ class DriftChecks:
         if row.skipped_reason is not None:
             return row
         inputs = self._mmd_inputs_key(role, start, names)
-        previous = self._previous.get((start, column))
+        previous = self._previous_mmd.get((start, column))
         details = json.loads(previous["details"]) if previous and previous["details"] else {}
         if details.get("inputs") == inputs:
             row.statistic = row.effect = _finite(previous["statistic"])
@@ -374,8 +385,7 @@ class DriftChecks:
         leave-one-out for reference windows."""
         columns = list(self.monitor.numeric)
         self._sample_builds: dict[str, dict[dt.datetime, str]] = {}
-        self._previous = self._previous_mmd()
-        self.mmd_reused = self.mmd_computed = 0
+        self._previous_mmd = {(r["window_start"], r["column_name"]): r for r in self._previous("mmd")}
         samples = self._samples("feature", columns)
         self._mmd_inputs: dict[dt.datetime, tuple[np.ndarray, np.ndarray, list[str]]] = {}
         rows: list[TestRow] = []
@@ -713,7 +723,8 @@ def run_drift_checks(warehouse: Warehouse, config: Config, *, run_id: str, compu
         rows.extend(checks[monitor.name].all())
         if progress:
             c = checks[monitor.name]
-            progress(f"{monitor.name}: {c.mmd_computed} MMD tests computed, {c.mmd_reused} unchanged since the last run")
+            progress(f"{monitor.name}: {c.ks_computed} KS p-values computed, {c.ks_reused} unchanged since the last run; "
+                     f"{c.mmd_computed} MMD tests computed, {c.mmd_reused} unchanged since the last run")
     decide(rows, {m.name: m for m in config.monitors})
     for r in rows:
         if r.drifted and r.test == "mmd" and r.column_name == "*":

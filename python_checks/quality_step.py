@@ -9,13 +9,15 @@ tests (skipped_reason 'schema_mismatch'), and the difference is reported as a sc
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from python_checks.config import Monitor
+from python_checks.config import Monitor, Relation
 from python_checks.quality.schema import compare_schema, is_breaking
 from python_checks.quality.suites import derive_suite, load_suite, suite_path, write_suite
 
@@ -151,7 +153,7 @@ def run(ctx: Context, *, run_id: str, validate: bool = True, now: dt.datetime | 
                 ctx.progress(f"  no suite {monitor.name}/{monitor.schema_version}: quality checks skipped "
                              "(run `shiftwatch init` to derive one)")
                 continue
-            windows = wh.arrow(f"select window_start, window_end, schema_version, last_event_ts from "
+            windows = wh.arrow(f"select window_start, window_end, schema_version, last_event_ts, build_id from "
                                f"{wh.table(ctx.config.results_schema, 'window_index')} where monitor = ? "
                                "order by window_start", [monitor.name]).to_pylist()
             changes += schema_change_rows(ctx, wh, monitor, run_id)
@@ -159,17 +161,24 @@ def run(ctx: Context, *, run_id: str, validate: bool = True, now: dt.datetime | 
             if not validate:
                 continue
             bounds = [(w["window_start"], w["window_end"], w["schema_version"]) for w in windows]
+            inputs = {w["window_start"]: validation_inputs(monitor, suites, w) for w in windows}
+            kept = previous_validations(wh, ctx.config.results_schema, monitor, inputs, run_id)
+            reused = set(kept["window_start"].to_pylist())
+            only = {w["window_start"] for w in windows
+                    if w["window_start"] not in reused and (w["schema_version"] or monitor.schema_version) in suites}
+            unchanged = f", {len(reused)} unchanged since the last run" if reused else ""
             if wh.ge_validates:
-                ctx.progress(f"  validating {len(windows)} windows of {monitor.name}")
-                results.append(validate_windows(wh, monitor, suites, bounds, run_id=run_id))
+                ctx.progress(f"  validating {len(only)} windows of {monitor.name}{unchanged}")
+                validated = validate_windows(wh, monitor, suites, bounds, run_id=run_id, only=only)
             else:
-                ctx.progress(f"  validating {len(windows)} windows of {monitor.name} with SQL checks "
+                ctx.progress(f"  validating {len(only)} windows of {monitor.name}{unchanged} with SQL checks "
                              f"(Great Expectations does not run on {wh.dialect})")
                 skipped = skipped_expectations(suites)
                 if skipped:
                     ctx.progress("  not checked on this warehouse (success NULL in quality_results): "
                                  + ", ".join(f"{n} x {t}" for t, n in sorted(skipped.items())))
-                results.append(validate_windows_sql(wh, monitor, suites, bounds, run_id=run_id))
+                validated = validate_windows_sql(wh, monitor, suites, bounds, run_id=run_id, only=only)
+            results += [stamp_inputs(validated, inputs), kept]
             if now is not None:
                 results.append(timestamps_not_in_future(
                     monitor, [(w["window_start"], w["window_end"], w["schema_version"], w["last_event_ts"]) for w in windows],
@@ -177,6 +186,65 @@ def run(ctx: Context, *, run_id: str, validate: bool = True, now: dt.datetime | 
     table = pa.concat_tables(results) if results else _empty_quality()
     return QualityOutcome(results=table, schema_changes=pa.Table.from_pylist(changes, schema=SCHEMA_CHANGES_SCHEMA),
                           skip_columns=skip)
+
+
+def validation_inputs(monitor: Monitor, suites: dict[str, dict], window: dict[str, Any]) -> str:
+    """What a window's quality results depend on: its rows (dbt gives the window a new
+    build_id whenever window_changes sees them change), the suite of its schema version and
+    the version of shiftwatch."""
+    from python_checks import __version__
+
+    version = window["schema_version"] or monitor.schema_version
+    parts = [window["build_id"], version, json.dumps(suites.get(version), sort_keys=True, default=str),
+             monitor.relation.dotted, monitor.timestamp, __version__]
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:20]
+
+
+def previous_validations(wh: Any, schema: str, monitor: Monitor, inputs: dict[dt.datetime, str], run_id: str) -> pa.Table:
+    """The window rows of the monitor's latest successful validation whose inputs
+    (``validation_inputs``) are still the same, under this run's id: a nightly run
+    validates only the windows dbt rebuilt. A window is kept whole or not at all; the rows
+    of the future-timestamp check carry no inputs and are computed again each run."""
+    from python_checks.quality.validate import QUALITY_SCHEMA
+
+    quality, runs = Relation(schema, "quality_results"), Relation(schema, "runs")
+    if not inputs or not wh.columns(quality) or not wh.columns(runs):
+        return QUALITY_SCHEMA.empty_table()
+    table = wh.arrow(
+        f"select {', '.join(QUALITY_SCHEMA.names)} from {wh.table(schema, 'quality_results')} "
+        "where monitor = ? and window_start is not null and run_id = ("
+        f"select r.run_id from {wh.table(schema, 'runs')} as r where r.status = 'success' and exists ("
+        f"select 1 from {wh.table(schema, 'quality_results')} as q where q.run_id = r.run_id and q.monitor = ?) "
+        "order by r.started_at desc, r.run_id desc limit 1)", [monitor.name, monitor.name])
+    by_window: dict[dt.datetime, list[dict[str, Any]]] = {}
+    for r in table.to_pylist():
+        if _inputs_of(r["details"]) is not None:
+            by_window.setdefault(r["window_start"], []).append(r)
+    kept = [{**r, "run_id": run_id} for start, group in by_window.items()
+            if all(_inputs_of(r["details"]) == inputs.get(start) for r in group) for r in group]
+    return pa.Table.from_pylist(kept, schema=QUALITY_SCHEMA)
+
+
+def _inputs_of(details: str | None) -> str | None:
+    try:
+        value = json.loads(details) if details else None
+    except ValueError:
+        return None
+    return value.get("inputs") if isinstance(value, dict) else None
+
+
+def stamp_inputs(table: pa.Table, inputs: dict[dt.datetime, str]) -> pa.Table:
+    """Each window row's details with its ``validation_inputs`` added (relation-level rows,
+    window_start NULL, are checked against the catalogue on every run and carry none)."""
+    details = []
+    for start, text in zip(table["window_start"].to_pylist(), table["details"].to_pylist()):
+        if start is None or start not in inputs:
+            details.append(text)
+            continue
+        value = json.loads(text) if text else {}
+        value = value if isinstance(value, dict) else {"details": value}
+        details.append(json.dumps({**value, "inputs": inputs[start]}, sort_keys=True))
+    return table.set_column(table.schema.get_field_index("details"), "details", pa.array(details, pa.string()))
 
 
 def _empty_quality() -> pa.Table:

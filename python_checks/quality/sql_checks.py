@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -57,10 +57,11 @@ SKIP_REASON = "Great Expectations does not validate this warehouse; shiftwatch's
 
 
 def validate_windows_sql(warehouse: Any, monitor: Monitor, suites: dict[str, dict], windows: Sequence[Any], *,
-                         run_id: str, progress: Callable[[int, int], None] | None = None) -> pa.Table:
+                         run_id: str, progress: Callable[[int, int], None] | None = None,
+                         only: Collection[dt.datetime] | None = None) -> pa.Table:
     """Same contract as ``validate.validate_windows``: one row per expectation and window,
-    relation-level expectations once (window_start NULL)."""
-    plan = plan_validation(warehouse, monitor, suites, windows, run_id=run_id)
+    relation-level expectations once (window_start NULL); ``only`` as there."""
+    plan = plan_validation(warehouse, monitor, suites, windows, run_id=run_id, only=only)
     rows, by_version, live, base = plan.rows, plan.by_version, plan.live, plan.base
     done, total = 0, sum(len(w) for w in by_version.values())
     for version, version_windows in by_version.items():

@@ -33,7 +33,7 @@ import json
 import logging
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -84,10 +84,12 @@ class ValidationPlan:
 
 
 def plan_validation(warehouse: Any, monitor: Monitor, suites: dict[str, dict], windows: Sequence[Window], *,
-                    run_id: str) -> ValidationPlan:
+                    run_id: str, only: Collection[dt.datetime] | None = None) -> ValidationPlan:
     """Check that there are suites and a relation, validate the relation-level expectations
     against the suite of the newest window's version, and group the windows by version
-    (windows of a version without a suite are left out, with a warning)."""
+    (windows of a version without a suite are left out, with a warning). With ``only``,
+    just the windows starting there are grouped to be validated (the relation-level rows
+    still follow the newest of all ``windows``)."""
     if not suites:
         raise ConfigError(f"expectations: monitor {monitor.name} has no suite (run `shiftwatch init`)")
     windows = [(_as_datetime(s), _as_datetime(e), monitor.schema_version if v is None else str(v))
@@ -112,26 +114,27 @@ def plan_validation(warehouse: Any, monitor: Monitor, suites: dict[str, dict], w
                        "(run `shiftwatch init --version ...`)", monitor.name, ", ".join(unsuited))
     by_version: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
     for start, end, version in windows:
-        if version in suites:
+        if version in suites and (only is None or start in only):
             by_version.setdefault(version, []).append((start, end))
     return ValidationPlan(rows, by_version, live, base)
 
 
 def validate_windows(warehouse: Any, monitor: Monitor, suites: dict[str, dict], windows: Sequence[Window], *,
                      run_id: str, progress: Callable[[int, int], None] | None = None,
-                     method: str = "compiled") -> pa.Table:
+                     method: str = "compiled", only: Collection[dt.datetime] | None = None) -> pa.Table:
     """Validate each window against the suite of its schema version; one row per expectation
     and window (relation-level expectations: one row each, window_start NULL).
 
     ``suites`` maps a schema version to a suite dict (``load_suite``); ``windows`` lists
     ``(window_start, window_end, schema_version)``, a version of None meaning the monitor's
     registered ``schema_version``. Windows of a version without a suite are left out (and
-    logged). ``progress(done, total)`` is called after each window. Returns a table with
+    logged); with ``only``, just the windows starting there are validated (``plan_validation``).
+    ``progress(done, total)`` is called after each window. Returns a table with
     ``RESULT_SCHEMA`` (the ``quality_results`` contract plus window_end).
     """
     if method not in ("compiled", "per_window"):
         raise ValueError(f"method must be 'compiled' or 'per_window', got {method!r}")
-    plan = plan_validation(warehouse, monitor, suites, windows, run_id=run_id)
+    plan = plan_validation(warehouse, monitor, suites, windows, run_id=run_id, only=only)
     rows, by_version, live, base = plan.rows, plan.by_version, plan.live, plan.base
     if not by_version:
         return _to_table(rows)

@@ -4,6 +4,7 @@ late rows or late labels, and its results equal a full refresh's."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import shutil
 
@@ -61,6 +62,8 @@ def nightly(tmp_path_factory):
                    f"where id in (select f.id from main.car_loan as f where {late})")
         wh.execute("delete from main.car_loan_labels where id in (select id from main.held_labels)")
 
+    init = shiftwatch("init", "--config", str(config), env=env)
+    assert init.code == 0, init.stderr[-3000:]
     first = shiftwatch("run", "--config", str(config), "--fail-on", "never", env=env)
     assert first.code == 0, first.stderr[-3000:]
     con = duckdb.connect(str(path), read_only=True)
@@ -100,7 +103,13 @@ def test_nightly_run_recomputes_mmd_only_for_changed_windows(nightly):
     """The expensive test (MMD) reruns only where a window's sample or its reference
     changed; the other windows' results come from the last run (and equal a full
     refresh's, below)."""
-    assert "car_loan: 4 MMD tests computed, 66 unchanged since the last run" in nightly["nightly_stderr"]
+    assert "; 4 MMD tests computed, 66 unchanged since the last run" in nightly["nightly_stderr"]
+
+
+def test_nightly_run_reuses_ks_pvalues_of_unchanged_statistics(nightly):
+    """p is a function of (D, n, m): only the new window's 11 statistics are new (one of
+    them equals an earlier window's D with the same sizes, so its p is reused too)."""
+    assert "car_loan: 10 KS p-values computed, 760 unchanged since the last run" in nightly["nightly_stderr"]
 
 
 @pytest.mark.parametrize("table", sorted(ARTEFACTS))
@@ -152,3 +161,32 @@ def test_incremental_drift_results_equal_full_refresh(nightly):
             # p = 2Φ̄(|z|) multiplies z's relative difference by about z² (z reaches ~30 here).
             for u, v, rel in zip(x[5:10], y[5:10], (1e-9, 1e-6, 1e-9, 1e-9, 1e-9)):
                 assert (u is None and v is None) or math.isclose(u, v, rel_tol=rel, abs_tol=1e-300), (x, y)
+
+
+def _latest_quality(con) -> list[tuple]:
+    """The latest run's quality results, the window rows' `inputs` marker left out (it names
+    dbt builds), and the future-timestamp check's bound (the run's start) too."""
+    rows = con.execute(
+        "select monitor, suite, schema_version, window_start, window_end, expectation, column_name, success, "
+        "observed_value, expected, details from shiftwatch_results.quality_results where run_id = ("
+        "select run_id from shiftwatch_results.runs where status = 'success' order by started_at desc limit 1) "
+        "order by monitor, window_start nulls first, expectation, column_name").fetchall()
+    out = []
+    for r in rows:
+        details = json.loads(r[10]) if r[10] else None
+        if isinstance(details, dict):
+            details.pop("inputs", None)
+        expected = None if r[5] == "expect_column_max_to_be_between" and r[6] == "ts" else r[9]
+        out.append((*r[:9], expected, details or None))
+    return out
+
+
+def test_nightly_run_validates_only_changed_windows(nightly):
+    """GE validates the windows dbt rebuilt: the three with late labels (the new day has
+    schema version v2, which has no suite, like three earlier days). The results of the
+    other 63 are the last run's (their rows and suite did not change), and the whole
+    equals a full refresh's."""
+    assert "validating 3 windows of car_loan, 63 unchanged since the last run" in nightly["nightly_stderr"]
+    a, b = _latest_quality(nightly["incremental"]), _latest_quality(nightly["full"])
+    assert len(a) == len(b) > 70
+    assert a == b
