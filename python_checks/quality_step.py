@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from python_checks import __version__
 from python_checks.config import Monitor, Relation
 from python_checks.quality.schema import compare_schema, is_breaking
 from python_checks.quality.suites import derive_suite, load_suite, suite_path, write_suite
@@ -192,8 +193,6 @@ def validation_inputs(monitor: Monitor, suites: dict[str, dict], window: dict[st
     """What a window's quality results depend on: its rows (dbt gives the window a new
     build_id whenever window_changes sees them change), the suite of its schema version and
     the version of shiftwatch."""
-    from python_checks import __version__
-
     version = window["schema_version"] or monitor.schema_version
     parts = [window["build_id"], version, json.dumps(suites.get(version), sort_keys=True, default=str),
              monitor.relation.dotted, monitor.timestamp, __version__]

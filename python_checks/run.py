@@ -100,7 +100,7 @@ def check_relations(ctx: Context, wh: Warehouse) -> None:
                                    ("labels", m.labels, lambda l: [l.column, *filter(None, [l.timestamp])])):
             if spec is None:
                 continue
-            other = {name for name, _ in wh.columns(spec.relation)}
+            other = dict(wh.columns(spec.relation))
             if not other:
                 problems.append(f"config: monitors[{m.name}].{key}.relation: relation {spec.relation.dotted!r} not found")
                 continue
@@ -108,8 +108,8 @@ def check_relations(ctx: Context, wh: Warehouse) -> None:
                 if column not in other:
                     problems.append(f"config: monitors[{m.name}].{key}: column {column!r} not found in {spec.relation.dotted}")
             if key == "predictions":
-                problems += _type_problems(m.name, spec.relation, dict(wh.columns(spec.relation)),
-                                           [("predictions.score", c) for c in spec.scores], _numeric, "a numeric")
+                problems += _type_problems(m.name, spec.relation, other, [("predictions.score", c) for c in spec.scores],
+                                           _numeric, "a numeric")
     if problems:
         raise ConfigError(problems)
 

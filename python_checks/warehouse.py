@@ -114,12 +114,15 @@ class Warehouse:
                      add: Mapping[str, str] | None = None) -> None:
         """Change the types of columns (``retype``: column -> 'double' | 'string') and add
         nullable columns (``add``), as an upstream pipeline's schema change would."""
-        types = {"double": self.double_type, "string": self.string_type}
+        types = self._evolve_types()
         table = self.table(schema, name)
         for column, type_ in (retype or {}).items():
             self.execute(f"alter table {table} alter column {self.quote(column)} type {types[type_]}")
         for column, type_ in (add or {}).items():
             self.execute(f"alter table {table} add column {self.quote(column)} {types[type_]}")
+
+    def _evolve_types(self) -> dict[str, str]:
+        return {"double": self.double_type, "string": self.string_type}
 
     def sqlalchemy_url(self) -> str:
         raise NotImplementedError
@@ -512,7 +515,7 @@ class SparkWarehouse(Warehouse):
                 if not self._exists(schema, name):
                     raise WarehouseError(f"spark: result table {schema}.{name} does not exist (run dbt first)")
                 current = self._sql(f"select * from {relation}")
-                columns = [(f.name, f.dataType.simpleString()) for f in current.schema.fields]
+                columns = _spark_columns(current)
                 kept = current
                 if name in delete:
                     where, params = delete[name]
@@ -572,7 +575,7 @@ class SparkWarehouse(Warehouse):
                     self.execute(f"drop {'view' if self._is_view(schema, name) else 'table'} {relation}")
                 self._dataframe(rows).write.format("parquet").saveAsTable(relation)
             else:
-                columns = [(f.name, f.dataType.simpleString()) for f in self._sql(f"select * from {relation}").schema.fields]
+                columns = _spark_columns(self._sql(f"select * from {relation}"))
                 self._aligned(rows, columns).write.insertInto(relation)
         except WarehouseError:
             raise
@@ -582,7 +585,7 @@ class SparkWarehouse(Warehouse):
     def evolve_table(self, schema, name, *, retype=None, add=None):
         """Parquet tables cannot change a column's type in place: the table is rewritten
         (a staging copy with the new columns, then renamed over the old one)."""
-        types = {"double": self.double_type, "string": self.string_type}
+        types = self._evolve_types()
         relation = self.table(schema, name)
         fields = self._sql(f"select * from {relation}").schema.fields
         columns = [f"cast({self.quote(f.name)} as {types[retype[f.name]]}) as {self.quote(f.name)}"
@@ -604,6 +607,11 @@ class SparkWarehouse(Warehouse):
 
     def close(self) -> None:
         """Nothing to close: the session outlives this object (dbt and later steps reuse it)."""
+
+
+def _spark_columns(frame: Any) -> list[tuple[str, str]]:
+    """A DataFrame's columns as (name, Spark type)."""
+    return [(f.name, f.dataType.simpleString()) for f in frame.schema.fields]
 
 
 def _spark_type(simple: str) -> str:

@@ -4,31 +4,12 @@
     sw_ks_windows, to the bit: at each of a window's own values x, F_w(x) against
     R(x)/n_ref and F_w(x-) against R(x-)/n_ref, where R(x) is the running reference count at
     the largest reference value <= x, and R(x-) drops that value's own count when it equals
-    x; the same counts go into the same sw_ks_gap(). Only the window's rows are sorted,
-    never the reference. One branch per series (sw_ks_branches). DuckDB looks R up with
-    an ASOF join; the portable default unions the ECDF points with the window's values and
-    carries the running count forward. `values_relation` has the columns sw_ks_windows
-    takes. -#}
+    x; the same counts go into the same sw_ks_gap(). One branch per series
+    (sw_ks_branches). The portable default unions the ECDF points with the window's values
+    and carries the running count forward; DuckDB bounds the gap per run of reference
+    values first and looks R up with an ASOF join only where the maximum can be, so the
+    reference is never sorted. `values_relation` has the columns sw_ks_windows takes. -#}
 {% macro sw_ks_against_ecdf(values_relation, ecdf_relation, columns) %}{{ return(adapter.dispatch('sw_ks_against_ecdf', 'shiftwatch')(values_relation, ecdf_relation, columns)) }}{% endmacro %}
-
-{#- The two inputs of a lookup, for one series: the changed windows' values with their counts
-    within the window (`f_window` adds F_w(x) as f_le, or its count as win_le), and the
-    series' stored ECDF points. -#}
-{% macro sw_ks_lookup_inputs(values_relation, ecdf_relation, series, f_window) %}
-  window_counts as (
-    select window_start, value,
-      rank() over (partition by window_start order by value) - 1 as win_lt,
-      {{ f_window }},
-      count(*) over (partition by window_start) as n_current
-    from {{ values_relation }} as ks_input
-    where {{ shiftwatch.sw_series_rows('ks_input', series) }} and value is not null
-  ),
-  ecdf as (
-    select e.value, e.ref_le, e.ref_eq, e.n_reference
-    from {{ ecdf_relation }} as e
-    where {{ shiftwatch.sw_series_rows('e', series) }}
-  )
-{%- endmacro %}
 
 {#- DuckDB: an ASOF lookup, but only where the maximum can be. The reference's distinct
     values are cut into up to `runs` runs by their rank (from the stored counts). Each
@@ -74,7 +55,7 @@
     from (select window_start, run, count(*) as w_in from placed group by window_start, run) as counted
   ),
   bounds as (
-    select c.window_start, c.run, c.w_below, c.n_current,
+    select c.window_start, c.run, c.w_below, c.n_current, e.n_reference,
       abs(cast(c.w_below as double) / c.n_current - cast(coalesce(r.r_below, 0) as double) / e.n_reference) as reached,
       greatest(cast(c.w_below + c.w_in as double) / c.n_current - cast(coalesce(r.r_below, 0) as double) / e.n_reference,
                cast(coalesce(r.r_through, 0) as double) / e.n_reference - cast(c.w_below as double) / c.n_current) as bound
@@ -83,12 +64,12 @@
     cross join (select max(n_reference) as n_reference from run_ends) as e
   ),
   candidates as (
-    select window_start, run, w_below, n_current
+    select window_start, run, w_below, n_current, n_reference
     from (select *, max(reached) over (partition by window_start) as lower_bound from bounds) as b
     where coalesce(bound >= lower_bound - 1e-12, true)
   ),
   window_counts as (
-    select p.window_start, p.value, k.n_current,
+    select p.window_start, p.value, k.n_current, k.n_reference,
       k.w_below + rank() over (partition by p.window_start, p.run order by p.value) - 1 as win_lt,
       k.w_below + count(*) over (partition by p.window_start, p.run order by p.value
                                  range between unbounded preceding and current row) as win_le
@@ -99,7 +80,7 @@
     select c.window_start, c.n_current, c.win_le, c.win_lt,
       coalesce(e.ref_le, 0) as r_le,
       coalesce(e.ref_le, 0) - case when e.value = c.value then e.ref_eq else 0 end as r_lt,
-      (select max(n_reference) from run_ends) as n_reference
+      c.n_reference
     from window_counts as c
     asof left join (select * from ecdf semi join (select distinct run from candidates) as k on k.run = ecdf.run) as e
       on c.value >= e.value
@@ -115,8 +96,19 @@
 
 {% macro default__sw_ks_against_ecdf(values_relation, ecdf_relation, columns) %}
 {%- call(series) shiftwatch.sw_ks_branches(columns) %}
-  with {{ shiftwatch.sw_ks_lookup_inputs(values_relation, ecdf_relation, series,
-          'count(*) over (partition by window_start order by value range between unbounded preceding and current row) as win_le') }},
+  with window_counts as (
+    select window_start, value,
+      rank() over (partition by window_start order by value) - 1 as win_lt,
+      count(*) over (partition by window_start order by value range between unbounded preceding and current row) as win_le,
+      count(*) over (partition by window_start) as n_current
+    from {{ values_relation }} as ks_input
+    where {{ shiftwatch.sw_series_rows('ks_input', series) }} and value is not null
+  ),
+  ecdf as (
+    select e.value, e.ref_le, e.ref_eq, e.n_reference
+    from {{ ecdf_relation }} as e
+    where {{ shiftwatch.sw_series_rows('e', series) }}
+  ),
   points as (
     -- ECDF points sort before window values at the same x, so the running maximum at a
     -- window value includes the reference value equal to it.

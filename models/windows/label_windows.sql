@@ -30,7 +30,7 @@ events as (
  from labeled)
 {%- endset %}
 latency as (
-  -- Exact p50 and p95 from one sort per monitor, as numeric_window_stats (bounded memory).
+  -- Exact p50 and p95 in one pass per monitor, as numeric_window_stats (bounded memory).
   select monitor, window_start, p50 as latency_p50_hours, p95 as latency_p95_hours
   from ({{ shiftwatch.sw_window_value_stats(latency_values, '(1 = 1)', latency_series, [50, 95]) }}) as q
 )
